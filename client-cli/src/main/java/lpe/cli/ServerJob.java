@@ -52,7 +52,9 @@ final class ServerJob {
             }
         } catch (StatusRuntimeException e) {
             bar.finish();
-            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && last != null) {
+            var code = e.getStatus().getCode();
+            if ((code == Status.Code.UNAVAILABLE || code == Status.Code.CANCELLED) && last != null) {
+                // a server shutting down resets its streams (CANCELLED); one that dies drops them (UNAVAILABLE)
                 throw new UserError("lost the connection to the server at " + server.server() + " while watching job "
                         + id + " (" + e.getStatus().getDescription() + "); the job may still be running: lpe watch "
                         + id + " --server " + server.server(), e);

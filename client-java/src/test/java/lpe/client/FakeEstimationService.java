@@ -95,6 +95,11 @@ public class FakeEstimationService extends EstimationServiceGrpc.EstimationServi
         if (job == null) {
             return;
         }
+        if (job.getDone()) {
+            out.onNext(job);
+            out.onCompleted();
+            return;
+        }
         for (var progress : script()) {
             out.onNext(job.toBuilder().setState(Job.State.RUNNING).setProgress(progress).build());
         }
