@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *   <li>fair: participants take turns, each taking at most an equal share of the row limit per round, and the first
  *       participant of the rotation moves on every batch;
  *   <li>a batch runs when it is full, when every open participant is waiting (no one else can add rows), or when its
- *       oldest request waited {@link BatcherConfig#maxDelay()};
+ *       oldest request waited {@link BatcherConfig#maxDelay()} and no other participant of the same job is about to
+ *       ask (see {@link #jobMateBusy});
  *   <li>identical rows (same tokens, and same target when gradients are asked for) run once per batch: jobs on
  *       several targets with one seed share their forward passes this way.
  * </ul>
@@ -184,10 +185,16 @@ public final class Batcher implements AutoCloseable {
             Pending lead = first.pending;
             long waitedNanos = System.nanoTime() - lead.arrivalNanos;
             long delayNanos = config.maxDelay().toNanos();
-            if (rowsWaitingLike(lead) >= config.rowLimit() || everyoneWaiting() || waitedNanos >= delayNanos) {
+            if (rowsWaitingLike(lead) >= config.rowLimit() || everyoneWaiting()) {
                 return takeRows(lead);
             }
-            changed.awaitNanos(delayNanos - waitedNanos);
+            if (waitedNanos < delayNanos) {
+                changed.awaitNanos(delayNanos - waitedNanos);
+            } else if (jobMateBusy(first)) {
+                changed.await();
+            } else {
+                return takeRows(lead);
+            }
         }
         return null;
     }
@@ -211,6 +218,20 @@ public final class Batcher implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether another open participant of the same job is between requests. The estimators of one job's targets share
+     * a seed, so their next requests are usually identical rows: waiting for them (a barrier per request) keeps them
+     * in step, and their rows run once.
+     */
+    private boolean jobMateBusy(Participant p) {
+        for (Participant q : participants) {
+            if (q != p && q.jobId.equals(p.jobId) && q.pending == null && !q.cancelled) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int rowsWaitingLike(Pending lead) {

@@ -235,14 +235,22 @@ public final class JobRunner implements AutoCloseable {
 
     private List<TargetEstimate> runTargets(Run run) throws InterruptedException {
         int n = run.plan.targets().size();
+        // Every target's engine is open before any estimator starts, so the batcher keeps them in step from the
+        // first request (their identical rows then run once).
+        List<Batcher.Participant> engines = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Batcher.Participant engine = run.plan.model().batcher().open(run.id);
+            run.attach(engine);
+            engines.add(engine);
+        }
         Estimate[] estimates = new Estimate[n];
         RuntimeException[] failures = new RuntimeException[n];
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int target = i;
             Runnable work = () -> {
-                try {
-                    estimates[target] = runTarget(run, target);
+                try (Batcher.Participant engine = engines.get(target)) {
+                    estimates[target] = runTarget(run, target, engine);
                 } catch (RuntimeException e) {
                     failures[target] = e;
                     run.stopWork();
@@ -275,17 +283,13 @@ public final class JobRunner implements AutoCloseable {
         return results;
     }
 
-    private Estimate runTarget(Run run, int i) {
+    private Estimate runTarget(Run run, int i, Batcher.Participant engine) {
         JobSpec spec = run.job.spec();
         JobPlan.ResolvedTarget target = run.plan.targets().get(i);
         EstimationProblem problem = new EstimationProblem(run.plan.distribution(), target.id(), run.plan.behavior(),
                 Math.toIntExact(spec.budget()), spec.temperature() == null ? Double.NaN : spec.temperature(),
                 spec.seed());
-        try (Batcher.Participant engine = run.plan.model().batcher().open(run.id)) {
-            run.attach(engine);
-            return run.plan.estimator().run(problem, engine,
-                    (done, budget, partial) -> run.progress(i, done, partial));
-        }
+        return run.plan.estimator().run(problem, engine, (done, budget, partial) -> run.progress(i, done, partial));
     }
 
     private void logState(Job job, String event) {

@@ -117,10 +117,10 @@ public final class ModelRegistry implements AutoCloseable {
     /** The model's directory; refuses names that are paths or not under the root. */
     private Path directory(String name) {
         if (name == null || name.isBlank()) {
-            throw new InvalidRequestException("model", "a model name is required (a directory name under the model root)");
+            throw new InvalidRequestException("name", "a model name is required (a directory name under the model root)");
         }
         if (!NAME.matcher(name).matches()) {
-            throw new InvalidRequestException("model", "model name '" + name
+            throw new InvalidRequestException("name", "model name '" + name
                     + "' must be a directory name under the model root (letters, digits, '.', '_', '-'), not a path");
         }
         Path dir = root.resolve(name).normalize();
