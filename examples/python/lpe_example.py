@@ -77,7 +77,7 @@ def main(argv):
         print(f"lpe example: job {job.id} ended {estimation_pb2.Job.State.Name(job.state).lower()}: {job.reason}",
               file=sys.stderr)
         return 1
-    print(json.dumps(as_json(job.result.estimates[0])))
+    print(json.dumps(as_json(job.result.estimates[0]), ensure_ascii=False))
     return 0
 
 
