@@ -22,7 +22,7 @@ final class ServerJob {
         this.out = out;
     }
 
-    /** Submits {@code spec}; with {@code detach} prints {"id": ..}, else follows the job to its end. */
+    /** Submits {@code spec}; with {@code detach} prints {"id": ..} (JSON either way), else follows the job to its end. */
     int run(JobSpec spec, boolean json, boolean detach) {
         try (LpeClient client = server.connect()) {
             Job job;
@@ -32,7 +32,9 @@ final class ServerJob {
                 throw server.explain(e, "submitting the job");
             }
             if (detach) {
-                out.println(json ? "{\"id\":\"" + job.getId() + "\"}" : job.getId());
+                var id = new com.google.gson.JsonObject();
+                id.addProperty("id", job.getId());
+                out.println(id);
                 out.flush();
                 return 0;
             }

@@ -92,6 +92,33 @@ class ServerCommandsTest {
         assertEquals(expected.getSeed(), o.get("seed").getAsLong());
     }
 
+    private ServerOptions options(String at) {
+        var options = new ServerOptions();
+        options.server = at;
+        options.token = TOKEN;
+        return options;
+    }
+
+    @Test
+    void aSubmittedJobIsFollowedToItsResultOrDetached() throws Exception {
+        String at = start();
+        var spec = JobSpecs.of("stories260K", "hex", "▁cat", null, "itgis", 4096, null, 7L).build();
+        var out = new java.io.StringWriter();
+        assertEquals(0, new ServerJob(options(at), new java.io.PrintWriter(out)).run(spec, true, false));
+        var printed = JsonParser.parseString(out.toString().strip()).getAsJsonObject();
+        assertEquals(FakeEstimationService.FINAL.getEstimate(), printed.get("estimate").getAsDouble());
+
+        out = new java.io.StringWriter();
+        assertEquals(0, new ServerJob(options(at), new java.io.PrintWriter(out)).run(spec, false, true));
+        assertEquals("{\"id\":\"j2\"}", out.toString().strip());
+        try (var client = LpeClient.builder(at).bearerToken(TOKEN).build()) {
+            Job detached = client.get("j2");
+            assertEquals(Job.State.QUEUED, detached.getState(), "detach submits and leaves the job alone");
+            assertEquals(spec, detached.getSpec());
+            assertFalse(detached.getRequestId().isEmpty(), "every CLI submit carries a request_id");
+        }
+    }
+
     @Test
     void jobsJsonListsEveryJobNewestFirst() throws Exception {
         String at = start();
