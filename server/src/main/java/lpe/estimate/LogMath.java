@@ -22,7 +22,7 @@ final class LogMath {
 
     /** log Φ(z) for the standard normal CDF, accurate far into the lower tail (METHODS.md §3.4). */
     static double logNormalCdf(double z) {
-        if (z > -5) {
+        if (z > -37) { // erfc stays a normal double down to here (Φ(−37) ≈ 6e−300)
             return Math.log(normalCdf(z));
         }
         // Asymptotic series of the Mills ratio: Φ(z) = φ(z)/|z| · (1 − 1/z² + 3/z⁴ − 15/z⁶ + …)
