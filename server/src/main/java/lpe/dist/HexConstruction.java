@@ -18,7 +18,8 @@ final class HexConstruction {
     /**
      * Row-normalised transition matrix P[a][b] = Pr(next token h_b | previous token h_a), tokens in the given order.
      *
-     * @throws IllegalArgumentException if some token can be followed by no token at all (a zero row)
+     * @throws IllegalArgumentException if a transition weight is negative: duplicate matches (kept, as in the
+     *     reference) can block more than all of the mass, which no Markov chain can represent
      */
     static double[][] transitions(List<String> tokens, int alphabetSize) {
         int k = tokens.size();
@@ -33,10 +34,11 @@ final class HexConstruction {
                     blocked += Math.pow(alphabetSize, -m.length());
                 }
                 p[a][b] = Math.pow(alphabetSize, -next.length()) * (1 - blocked);
+                if (p[a][b] < 0) {
+                    throw new IllegalArgumentException("the hex construction gives a negative transition weight from '"
+                            + prev + "' to '" + next + "' (its matches block more than all strings)");
+                }
                 rowSum += p[a][b];
-            }
-            if (!(rowSum > 0)) {
-                throw new IllegalArgumentException("hex token '" + prev + "' can be followed by no hex token");
             }
             for (int b = 0; b < k; b++) {
                 p[a][b] /= rowSum;

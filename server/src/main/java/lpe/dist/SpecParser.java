@@ -175,7 +175,7 @@ final class SpecParser {
         int id = integer(value, field, "a token id");
         if (id < 0 || id >= vocabulary.size()) {
             throw new InvalidDistributionException(
-                    field, "token id " + id + " is outside the vocabulary (0.." + (vocabulary.size() - 1) + ")");
+                    field, "token id " + value + " is outside the vocabulary (0.." + (vocabulary.size() - 1) + ")");
         }
         return id;
     }
@@ -231,7 +231,7 @@ final class SpecParser {
         int repeat = integer(position.get("repeat"), field + ".repeat", "a repeat count");
         if (repeat < 1 || repeat > MAX_LENGTH) {
             throw new InvalidDistributionException(
-                    field + ".repeat", "repeat " + repeat + " must be between 1 and " + MAX_LENGTH);
+                    field + ".repeat", "repeat " + position.get("repeat") + " must be between 1 and " + MAX_LENGTH);
         }
         return repeat;
     }
@@ -258,16 +258,16 @@ final class SpecParser {
         return value.getAsString();
     }
 
+    /** An integral JSON number, clamped to the int range (callers then refuse it by range, quoting the JSON). */
     private static int integer(JsonElement value, String field, String what) {
         if (!isNumber(value)) {
             throw new InvalidDistributionException(field, "expected " + what + " (an integer), got " + value);
         }
         BigDecimal number = value.getAsBigDecimal();
-        try {
-            return number.intValueExact();
-        } catch (ArithmeticException e) {
+        if (number.stripTrailingZeros().scale() > 0) {
             throw new InvalidDistributionException(field, "expected " + what + " (an integer), got " + value);
         }
+        return number.max(BigDecimal.valueOf(Integer.MIN_VALUE)).min(BigDecimal.valueOf(Integer.MAX_VALUE)).intValue();
     }
 
     private static boolean isNumber(JsonElement value) {
