@@ -110,6 +110,11 @@ public final class LpeServer implements AutoCloseable {
         return metrics == null ? -1 : metrics.port();
     }
 
+    /** Jobs queued or running. */
+    public int activeJobs() {
+        return runner.activeJobs();
+    }
+
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
     }
