@@ -3,7 +3,9 @@ package lpe.cli;
 import io.grpc.StatusRuntimeException;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import lpe.client.LpeClient;
 import sun.misc.Signal;
@@ -26,13 +28,12 @@ final class InterruptPrompt implements AutoCloseable {
         this.previous = previous;
     }
 
-    /** Installs the prompt if stdin and stderr are a terminal; {@code beforePrompt} runs first (pauses the bar). */
+    /** Installs the prompt if stdin and stderr are a terminal; {@code beforePrompt} runs first (stops the bar). */
     static InterruptPrompt installOnTerminal(LpeClient client, String jobId, String server, Runnable beforePrompt) {
-        var console = System.console();
-        if (console == null || !console.isTerminal()) {
+        if (!Terminal.stdin() || !Terminal.stderr()) {
             return new InterruptPrompt(null);
         }
-        var reader = new BufferedReader(console.reader());
+        var reader = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         SignalHandler handler = signal -> {
             beforePrompt.run();
             System.exit(ask(reader, System.err, client, jobId, server));

@@ -23,8 +23,7 @@ final class ProgressBar {
 
     /** A bar on stderr if stderr is a terminal, else one that draws nothing. */
     static ProgressBar onTerminal() {
-        var console = System.console();
-        return new ProgressBar(console != null && console.isTerminal() ? System.err : null);
+        return new ProgressBar(Terminal.stderr() ? System.err : null);
     }
 
     synchronized void update(Progress progress) {
