@@ -13,10 +13,13 @@ import picocli.CommandLine.ScopeType;
         description = "Estimate the probability that a language model produces a rare output.",
         subcommands = {
             // one line per subcommand; keep the order of DESIGN.md's contract
+            GenerateCommand.class,
+            LogitsCommand.class,
             JobsCommand.class,
             WatchCommand.class,
             CancelCommand.class,
             ReportCommand.class,
+            BenchCommand.class,
         })
 public final class Lpe implements Runnable {
 

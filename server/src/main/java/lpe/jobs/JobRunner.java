@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
@@ -217,7 +218,7 @@ public final class JobRunner implements AutoCloseable {
                 if (run.begin()) {
                     run.succeed(runTargets(run));
                 }
-            } catch (JobCancelledException e) {
+            } catch (JobCancelledException | CancellationException e) {
                 run.end(JobState.CANCELLED, "cancelled");
             } catch (RuntimeException | InterruptedException e) {
                 log.warn("job={} failed", run.id, e);
@@ -266,7 +267,7 @@ public final class JobRunner implements AutoCloseable {
             t.join();
         }
         for (RuntimeException f : failures) {
-            if (f instanceof JobCancelledException) {
+            if (f instanceof JobCancelledException || f instanceof CancellationException) {
                 throw f;
             }
         }
