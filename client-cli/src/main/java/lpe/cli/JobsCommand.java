@@ -43,13 +43,14 @@ public final class JobsCommand implements Callable<Integer> {
             o.add("jobs", list);
             out.println(o);
         } else {
-            out.println(String.format(Locale.ROOT, "%-38s %-11s %-7s %-12s %s", "ID", "STATE", "METHOD", "ESTIMATE",
-                    "REASON"));
+            out.println(String.format(Locale.ROOT, "%-18s %-11s %-7s %-21s %-12s %s", "ID", "STATE", "METHOD",
+                    "SAMPLES", "ESTIMATE", "REASON"));
             for (Job j : jobs) {
                 String estimate = j.hasResult() && j.getResult().getEstimatesCount() > 0
                         ? String.format(Locale.ROOT, "%.3e", j.getResult().getEstimates(0).getEstimate()) : "-";
-                out.println(String.format(Locale.ROOT, "%-38s %-11s %-7s %-12s %s", j.getId(),
-                        JobJson.state(j.getState()), j.getSpec().getMethod(), estimate, j.getReason()));
+                String samples = j.getProgress().getSamplesDone() + "/" + j.getProgress().getBudget();
+                out.println(String.format(Locale.ROOT, "%-18s %-11s %-7s %-21s %-12s %s", j.getId(),
+                        JobJson.state(j.getState()), j.getSpec().getMethod(), samples, estimate, j.getReason()));
             }
         }
         out.flush();

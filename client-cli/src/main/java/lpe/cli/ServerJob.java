@@ -1,16 +1,18 @@
 package lpe.cli;
 
+import com.google.gson.JsonObject;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.util.UUID;
+import java.util.function.Consumer;
 import lpe.client.LpeClient;
 import lpe.v1.Job;
 import lpe.v1.JobSpec;
 
 /**
  * Runs a computing command on a server: submits the job (with a fresh request_id, so a retried submit cannot start a
- * second job), then either returns at once ({@code --detach}) or follows it with a progress bar and prints the result.
+ * second job), then either returns at once ({@code --detach}) or follows it with a progress bar to its result.
  */
 final class ServerJob {
 
@@ -22,8 +24,16 @@ final class ServerJob {
         this.out = out;
     }
 
-    /** Submits {@code spec}; with {@code detach} prints {"id": ..} (JSON either way), else follows the job to its end. */
+    /** {@code lpe estimate --server}: submits, then prints {"id": ..} with {@code detach}, else the estimate(s). */
     int run(JobSpec spec, boolean json, boolean detach) {
+        return run(spec, detach, job -> printEstimates(job, json));
+    }
+
+    /**
+     * Submits {@code spec}; with {@code detach} prints {"id": ..} (JSON either way) and returns, else follows the job
+     * and hands the succeeded job to {@code print}. A job that fails or is cancelled is a {@link UserError}.
+     */
+    int run(JobSpec spec, boolean detach, Consumer<Job> print) {
         try (LpeClient client = server.connect()) {
             Job job;
             try {
@@ -32,18 +42,20 @@ final class ServerJob {
                 throw server.explain(e, "submitting the job");
             }
             if (detach) {
-                var id = new com.google.gson.JsonObject();
+                var id = new JsonObject();
                 id.addProperty("id", job.getId());
                 out.println(id);
                 out.flush();
                 return 0;
             }
-            return follow(client, job.getId(), json);
+            print.accept(follow(client, job.getId()));
+            out.flush();
+            return 0;
         }
     }
 
-    /** Watches job {@code id} with a progress bar on a terminal, then prints its result; non-zero unless it succeeded. */
-    int follow(LpeClient client, String id, boolean json) {
+    /** Watches job {@code id} with a progress bar on a terminal; returns it once succeeded, else a {@link UserError}. */
+    Job follow(LpeClient client, String id) {
         var bar = ProgressBar.onTerminal();
         Job last = null;
         try (var watch = client.watch(id);
@@ -68,15 +80,16 @@ final class ServerJob {
             throw new UserError("the server ended the watch of job " + id + " before the job finished; follow it with: "
                     + "lpe watch " + id + " --server " + server.server());
         }
-        return print(last, json);
+        if (last.getState() != Job.State.SUCCEEDED) {
+            String why = !last.getReason().isEmpty() ? last.getReason()
+                    : last.hasError() ? last.getError().getMessage() : "no reason given";
+            throw new UserError("job " + last.getId() + " " + JobJson.state(last.getState()) + ": " + why);
+        }
+        return last;
     }
 
-    private int print(Job job, boolean json) {
-        if (job.getState() != Job.State.SUCCEEDED) {
-            String why = !job.getReason().isEmpty() ? job.getReason()
-                    : job.hasError() ? job.getError().getMessage() : "no reason given";
-            throw new UserError("job " + job.getId() + " " + JobJson.state(job.getState()) + ": " + why);
-        }
+    /** The estimates as {@code lpe estimate} prints them: one JSON object (one target) or tables. */
+    void printEstimates(Job job, boolean json) {
         var estimates = job.getResult().getEstimatesList();
         if (json) {
             out.println(estimates.size() == 1 ? JobJson.estimate(estimates.getFirst()) : JobJson.job(job).get("result"));
@@ -84,6 +97,5 @@ final class ServerJob {
             estimates.forEach(e -> out.println(EstimateTable.format(e) + "\n"));
         }
         out.flush();
-        return 0;
     }
 }

@@ -27,8 +27,10 @@ public final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        var job = new ServerJob(server, spec.commandLine().getOut());
         try (var client = server.connect()) {
-            return new ServerJob(server, spec.commandLine().getOut()).follow(client, id, json);
+            job.printEstimates(job.follow(client, id), json);
+            return 0;
         }
     }
 }
