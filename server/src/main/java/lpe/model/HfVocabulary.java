@@ -139,6 +139,19 @@ public final class HfVocabulary implements Vocabulary {
         return out;
     }
 
+    /**
+     * Encodes a prompt as Hugging Face's {@code tokenizer(text)} does: with the special tokens the tokenizer's
+     * post-processor adds (Llama-style tokenizers prepend BOS; GPT-2's adds nothing).
+     */
+    public int[] encodePrompt(String text) {
+        long[] encoded = tokenizer.encode(text, true, false).getIds();
+        int[] out = new int[encoded.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (int) encoded[i];
+        }
+        return out;
+    }
+
     /** Decodes a sequence of ids to text (special tokens skipped). */
     public String decode(int[] ids) {
         long[] longs = new long[ids.length];
