@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
             // one line per subcommand; keep the order of DESIGN.md's contract
             GenerateCommand.class,
             LogitsCommand.class,
+            ExactCommand.class,
+            EstimateCommand.class,
             BenchCommand.class,
         })
 public final class Lpe implements Runnable {
