@@ -3,6 +3,8 @@ package lpe.cli;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -24,6 +26,7 @@ import lpe.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -37,7 +40,7 @@ final class EstimatorBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", defaultValue = "../shared/models/stories260K", description = "Model directory (default ${DEFAULT-VALUE}).")
+    @Option(names = "--model", description = "Model directory (default: shared/models/stories260K in a parent directory).")
     String model;
 
     @Option(names = "--dist", defaultValue = "english", description = "Distribution spec (default ${DEFAULT-VALUE}).")
@@ -57,6 +60,9 @@ final class EstimatorBench implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (model == null) {
+            model = stories260K();
+        }
         Model m = LocalModels.load(model);
         InputDistribution d = Distributions.resolve(dist, m.vocabulary(), Optional.empty());
         int t = TargetToken.parse(target, m.vocabulary(), spec).id();
@@ -97,6 +103,16 @@ final class EstimatorBench implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private String stories260K() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isDirectory(dir.resolve("shared/models/stories260K"))) {
+                return dir.resolve("shared/models/stories260K").toString();
+            }
+        }
+        throw new ParameterException(spec.commandLine(), "--model: not given and no shared/models/stories260K found"
+                + " above " + Path.of("").toAbsolutePath());
     }
 
     /** Times the delegate's calls: forward/backward passes and projections separately. */
