@@ -15,6 +15,8 @@ import picocli.CommandLine.ScopeType;
             // one line per subcommand; keep the order of DESIGN.md's contract
             GenerateCommand.class,
             LogitsCommand.class,
+            ExactCommand.class,
+            EstimateCommand.class,
             ServeCommand.class,
             JobsCommand.class,
             WatchCommand.class,

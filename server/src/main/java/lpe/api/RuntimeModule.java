@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.Multibinder;
 import lpe.estimate.Estimator;
 import lpe.estimate.Estimators;
+import lpe.estimate.ExactEnumeration;
 import lpe.jobs.DistributionResolver;
 import lpe.jobs.DjlModels;
 import lpe.jobs.ModelLoader;
@@ -19,5 +20,7 @@ public final class RuntimeModule extends AbstractModule {
         for (String method : Estimators.METHODS) {
             estimators.addBinding().toInstance(Estimators.byName(method, false));
         }
+        // exact enumeration too (method "exact"), so that `lpe exact --server` runs on the server
+        estimators.addBinding().toInstance(new ExactEnumeration());
     }
 }
