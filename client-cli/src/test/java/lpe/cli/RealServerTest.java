@@ -1,6 +1,7 @@
 package lpe.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -102,6 +103,27 @@ class RealServerTest {
         assertClose(local, remote, "probability");
         assertEquals(100, remote.get("inputs").getAsLong());
         assertEquals(local.get("inputs"), remote.get("inputs"));
+    }
+
+    @Test
+    void badRequestsThroughTheServerAreOneLine() {
+        var run = CliRun.of("estimate", "--model", "nosuchmodel", "--server", at, "--dist", "hex", "--target", "id:1",
+                "--method", "itgis", "--budget", "64");
+        assertEquals(1, run.exit());
+        String line = run.oneLineError();
+        assertTrue(line.startsWith("lpe estimate: ") && line.contains("nosuchmodel"), line);
+
+        run = CliRun.of("estimate", "--model", "stories260K", "--server", at, "--dist", "hex", "--target", "id:99999",
+                "--method", "itgis", "--budget", "64");
+        assertEquals(1, run.exit());
+        line = run.oneLineError();
+        assertTrue(line.startsWith("lpe estimate: the server refused submitting the job: ") && line.contains("99999"),
+                line);
+
+        run = CliRun.of("estimate", "--model", "m", "--dist", "hex", "--target", "id:1", "--method", "itgis",
+                "--detach");
+        assertEquals(2, run.exit());
+        assertTrue(run.err().startsWith("--detach: only with --server"), run.err());
     }
 
     private static String[] concat(String[] a, String[] b) {
