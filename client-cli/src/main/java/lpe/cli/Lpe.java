@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             LogitsCommand.class,
             ExactCommand.class,
             EstimateCommand.class,
+            GroundTruthCommand.class,
             BenchCommand.class,
         })
 public final class Lpe implements Runnable {
