@@ -17,6 +17,7 @@ import picocli.CommandLine.ScopeType;
             LogitsCommand.class,
             ExactCommand.class,
             EstimateCommand.class,
+            GroundTruthCommand.class,
             ServeCommand.class,
             JobsCommand.class,
             WatchCommand.class,

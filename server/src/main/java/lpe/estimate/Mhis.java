@@ -1,6 +1,10 @@
 package lpe.estimate;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.EnumSet;
 import java.util.SplittableRandom;
 import lpe.dist.InputDistribution;
@@ -120,39 +124,40 @@ public final class Mhis implements Estimator {
 
     /**
      * φ(· | x) ∝ p_i(v)·exp(h_i(x)(v)/T) over S_i at each chain's chosen position i, with h_i(x)(v) = W_E[v]·g_i(x);
-     * null at a fixed position (the proposal is the current token with probability 1). Chains that chose the same
-     * position share one projection call.
+     * null at a fixed position (the proposal is the current token with probability 1). One projection call per step
+     * serves every chain: the vectors are the chains' gradients at their positions, the ids the union of the supports.
      */
     private static Categorical[] proposals(float[][][] gradients, int[] position, Support[] supports,
             double temperature, Engine engine) {
         Categorical[] result = new Categorical[position.length];
-        for (int i = 0; i < supports.length; i++) {
-            if (supports[i].isFixed()) {
+        Map<Integer, Integer> column = new LinkedHashMap<>();
+        List<Integer> moving = new ArrayList<>();
+        for (int c = 0; c < position.length; c++) {
+            Support support = supports[position[c]];
+            if (support.isFixed()) {
                 continue;
             }
-            int count = 0;
-            for (int p : position) {
-                count += p == i ? 1 : 0;
+            moving.add(c);
+            for (int id : support.ids()) {
+                column.putIfAbsent(id, column.size());
             }
-            if (count == 0) {
-                continue;
+        }
+        if (moving.isEmpty()) {
+            return result;
+        }
+        float[][] vectors = new float[moving.size()][];
+        for (int j = 0; j < vectors.length; j++) {
+            vectors[j] = gradients[moving.get(j)][position[moving.get(j)]];
+        }
+        int[] ids = column.keySet().stream().mapToInt(Integer::intValue).toArray();
+        float[][] h = engine.projectOntoEmbeddings(vectors, ids);
+        for (int j = 0; j < vectors.length; j++) {
+            Support support = supports[position[moving.get(j)]];
+            double[] logWeights = new double[support.size()];
+            for (int v = 0; v < logWeights.length; v++) {
+                logWeights[v] = support.logProbabilities()[v] + h[j][column.get(support.ids()[v])] / temperature;
             }
-            float[][] vectors = new float[count][];
-            int[] owners = new int[count];
-            for (int c = 0, j = 0; c < position.length; c++) {
-                if (position[c] == i) {
-                    vectors[j] = gradients[c][i];
-                    owners[j++] = c;
-                }
-            }
-            float[][] h = engine.projectOntoEmbeddings(vectors, supports[i].ids());
-            for (int j = 0; j < count; j++) {
-                double[] logWeights = new double[supports[i].size()];
-                for (int v = 0; v < logWeights.length; v++) {
-                    logWeights[v] = supports[i].logProbabilities()[v] + h[j][v] / temperature;
-                }
-                result[owners[j]] = new Categorical(logWeights);
-            }
+            result[moving.get(j)] = new Categorical(logWeights);
         }
         return result;
     }

@@ -51,6 +51,8 @@ class ToyEstimatorsTest {
         double mean = Arrays.stream(values).average().orElseThrow();
         double sd = Math.sqrt(Arrays.stream(values).map(v -> (v - mean) * (v - mean)).sum() / (values.length - 1));
         double se = sd / Math.sqrt(values.length);
+        System.out.printf("%s over %d seeds: mean %.4e ± %.2e (exact %.4e)%n", runs[0].method(), values.length, mean, se,
+                exact);
         assertTrue(Math.abs(mean - exact) <= 3 * se,
                 "mean " + mean + " is more than 3 standard errors (" + se + ") from exact " + exact);
     }
@@ -59,6 +61,8 @@ class ToyEstimatorsTest {
     static void assertCoverage(Estimate[] runs, double exact) {
         long covered = Arrays.stream(runs).filter(e -> e.ci95Low() <= exact && exact <= e.ci95High()).count();
         double share = (double) covered / runs.length;
+        System.out.printf("%s: 95%% intervals covered exact %.4e in %d of %d runs%n", runs[0].method(), exact, covered,
+                runs.length);
         assertTrue(share >= 0.90 && share <= 0.99, "95% intervals covered exact " + exact + " in " + covered + " of "
                 + runs.length + " runs");
     }
