@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,7 +82,7 @@ public final class BenchCommand implements Runnable {
                 List<Map<String, Object>> results = new ArrayList<>();
                 out.printf("%-22s %-8s %12s %16s%n", "model", "engine", "forward r/s", "fwd+bwd r/s");
                 for (Map.Entry<String, Path> m : Map.of("stories260K", storiesDir, "gpt2-4l-512-48262", gpt2Dir)
-                        .entrySet().stream().sorted(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder())).toList()) {
+                        .entrySet().stream().sorted(Map.Entry.comparingByKey(Comparator.reverseOrder())).toList()) {
                     Map<String, Object> row = measure(m.getKey(), m.getValue(), root);
                     out.printf("%-22s %-8s %12.1f %16.1f%n", m.getKey(), "djl", row.get("djl_forward_rows_per_s"), row.get("djl_backward_rows_per_s"));
                     out.printf("%-22s %-8s %12.1f %16.1f%n", m.getKey(), "pytorch", row.get("torch_forward_rows_per_s"), row.get("torch_backward_rows_per_s"));
@@ -100,7 +101,7 @@ public final class BenchCommand implements Runnable {
                 }
             } finally {
                 try (var files = Files.walk(gpt2Dir)) {
-                    for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                         Files.deleteIfExists(p);
                     }
                 }
