@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "Estimate the probability that a language model produces a rare output.",
         subcommands = {
             // one line per subcommand; keep the order of DESIGN.md's contract
+            DistsCommand.class,
         })
 public final class Lpe implements Runnable {
 
