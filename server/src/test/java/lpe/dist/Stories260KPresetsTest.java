@@ -69,6 +69,19 @@ class Stories260KPresetsTest {
                 + " token sets WORD_A, WORD_R, WORD_C, WORD_E, WORD_Y are empty for this vocabulary", refusal(7));
     }
 
+    /**
+     * Set sizes from an independent Python 3.11 script over tokenizer.json: decode "▁" as a space and {@code <0xNN>}
+     * as that byte (U+FFFD above 0x7F), keep one token per text (regular before byte-fallback), drop BOS, then apply
+     * the §2.2 rules with Python's own str.isalpha/str.isspace: CODE 296, START 116, ES 217, MID 94.
+     */
+    @Test
+    void setSizesMatchAPythonReference() {
+        assertEquals(296, built(2).position(1).size());
+        assertEquals(116, built(5).position(1).size());
+        assertEquals(94, built(5).position(2).size());
+        assertEquals(217, built(6).position(1).size());
+    }
+
     @Test
     void colonEnglishSpanishBuild() {
         InputDistribution colon = built(2);
