@@ -54,6 +54,13 @@ class Stories260KPresetsTest {
         assertEquals(1.0, sum, 1e-12);
         // a two-character token is rarer than a single character under the Markov model (A = 16)
         assertTrue(p[0] < p[3] && p[1] < p[4] && p[2] < p[4], java.util.Arrays.toString(p));
+        // METHODS.md §2.3 written literally in Python/numpy (list of matches, prefix removal, np.linalg.solve with
+        // the last row replaced by ones) over these 19 strings in id order
+        double[] reference = {0.0039505606189757896, 0.003950560618975805, 0.003950560618975805, 0.05557012654907848,
+            0.05925840928463706, 0.055553734181365284, 0.05925840928463707, 0.06320896990361269, 0.0632089699036129,
+            0.0632089699036129, 0.0632089699036129, 0.0632089699036129, 0.0632089699036129, 0.0632089699036129,
+            0.0632089699036129, 0.0632089699036129, 0.06320896990361288, 0.06320896990361288, 0.06320896990361288};
+        assertArrayEquals(reference, p, 1e-12);
     }
 
     @Test
