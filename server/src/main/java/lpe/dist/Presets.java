@@ -45,6 +45,10 @@ public final class Presets {
      * @param corpusCounts per-token counts of a corpus (length = vocabulary size), or empty for uniform weights
      */
     public Presets(Vocabulary vocabulary, Optional<long[]> corpusCounts) {
+        if (corpusCounts.isPresent() && corpusCounts.get().length != vocabulary.size()) {
+            throw new IllegalArgumentException("corpus counts cover " + corpusCounts.get().length
+                    + " tokens, the vocabulary has " + vocabulary.size());
+        }
         this.texts = new TokenTexts(vocabulary);
         this.counts = corpusCounts;
     }
