@@ -15,6 +15,7 @@ import picocli.CommandLine.ScopeType;
             // one line per subcommand; keep the order of DESIGN.md's contract
             GenerateCommand.class,
             LogitsCommand.class,
+            DistsCommand.class,
             ExactCommand.class,
             EstimateCommand.class,
             GroundTruthCommand.class,

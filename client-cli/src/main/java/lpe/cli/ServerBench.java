@@ -88,6 +88,8 @@ final class ServerBench implements Callable<Integer> {
         out.put("concurrent_seconds", concurrent.seconds);
         out.put("sequential_seconds", sequential.seconds);
         out.put("throughput_ratio", sequential.seconds / concurrent.seconds);
+        out.put("concurrent_device_seconds", concurrent.deviceSeconds);
+        out.put("sequential_device_seconds", sequential.deviceSeconds);
         out.put("concurrent_batches", concurrent.batches);
         out.put("concurrent_mean_batch_rows", concurrent.meanRows);
         out.put("concurrent_mean_fill", concurrent.meanRows / batchRows);
@@ -103,7 +105,7 @@ final class ServerBench implements Callable<Integer> {
         return 0;
     }
 
-    private record Run(double seconds, long batches, double meanRows, List<Double> estimates) {}
+    private record Run(double seconds, double deviceSeconds, long batches, double meanRows, List<Double> estimates) {}
 
     private Run run(boolean together) throws Exception {
         JobsConfig config = new JobsConfig(modelRoot, java.nio.file.Files.createTempDirectory("lpe-bench")
@@ -118,6 +120,7 @@ final class ServerBench implements Callable<Integer> {
             await(stub, submit(stub, 0, 999)); // warm-up, not timed
             PrometheusMeterRegistry meters = injector.getInstance(PrometheusMeterRegistry.class);
             HistogramSnapshot before = meters.get("lpe.batch.rows").summary().takeSnapshot();
+            double deviceBefore = meters.get("lpe.batch.device").timer().totalTime(TimeUnit.SECONDS);
             long start = System.nanoTime();
             List<String> ids = new ArrayList<>();
             List<Double> estimates = new ArrayList<>();
@@ -138,7 +141,8 @@ final class ServerBench implements Callable<Integer> {
             long batches = after.count() - before.count();
             double rows = after.total() - before.total();
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-            return new Run(seconds, batches, rows / batches, estimates);
+            double device = meters.get("lpe.batch.device").timer().totalTime(TimeUnit.SECONDS) - deviceBefore;
+            return new Run(seconds, device, batches, rows / batches, estimates);
         }
     }
 

@@ -103,7 +103,8 @@ final class ProtoMapper {
         Progress.Builder b = Progress.newBuilder()
                 .setSamplesDone(p.samplesDone())
                 .setBudget(p.budget())
-                .setRate(p.rate());
+                .setRate(p.rate())
+                .setDeviceSeconds(p.deviceSeconds());
         p.current().forEach(t -> b.addCurrent(toProto(t)));
         return b.build();
     }

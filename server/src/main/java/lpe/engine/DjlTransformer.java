@@ -6,8 +6,9 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Activation;
 import java.util.ArrayList;
 import java.util.List;
-import lpe.model.ModelConfig;
+import lpe.model.Architecture;
 import lpe.model.Model;
+import lpe.model.ModelConfig;
 
 /**
  * The transformer math, in DJL NDArray operations, for the three supported architectures. It starts from the input
@@ -100,7 +101,7 @@ final class DjlTransformer {
             case GPT_NEOX -> w.layerNorm("gpt_neox.final_layer_norm", d, eps);
         };
         int context = config.contextLength();
-        positionEmbeddings = config.architecture() == lpe.model.Architecture.GPT2
+        positionEmbeddings = config.architecture() == Architecture.GPT2
                 ? w.array(model.weight("transformer.wpe.weight", context, d).data(), context, d)
                 : null;
         int rd = config.rotaryDim();

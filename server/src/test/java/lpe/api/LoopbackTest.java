@@ -100,6 +100,38 @@ class LoopbackTest {
         }
     }
 
+    @Test
+    void tlsServesClientsThatTrustItsCertificateAndRefusesPlaintext() throws Exception {
+        Path cert = dir.resolve("server1.pem");
+        Path key = dir.resolve("server1.key");
+        Path ca = dir.resolve("ca.pem");
+        for (Path p : List.of(cert, key, ca)) {
+            try (var in = io.grpc.testing.TlsTesting.loadCert(p.getFileName().toString())) {
+                java.nio.file.Files.copy(in, p);
+            }
+        }
+        ServerConfig config = new ServerConfig(0, -1, null, cert, key, List.of("m"));
+        try (TestServer s = new TestServer(dir, config, 0, 4, 4, true)) {
+            ManagedChannel tls = io.grpc.Grpc.newChannelBuilderForAddress("127.0.0.1", s.server.port(),
+                            io.grpc.TlsChannelCredentials.newBuilder().trustManager(ca.toFile()).build())
+                    .overrideAuthority("foo.test.google.fr").build();
+            ManagedChannel plain = ManagedChannelBuilder.forAddress("127.0.0.1", s.server.port()).usePlaintext().build();
+            try {
+                Job job = EstimationServiceGrpc.newBlockingStub(tls).withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .submitJob(SubmitJobRequest.newBuilder().setSpec(TestServer.spec(1, 64, 1)).build());
+                assertEquals("jobs/" + job.getId(), job.getName());
+                assertEquals(64, job.getSpec().getBudget());
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
+                        EstimationServiceGrpc.newBlockingStub(plain).withDeadlineAfter(10, TimeUnit.SECONDS)
+                                .listJobs(lpe.v1.ListJobsRequest.getDefaultInstance()));
+                assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+            } finally {
+                tls.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     private static long usedHeapAfterGc() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             System.gc();

@@ -25,15 +25,22 @@ final class TestServer implements AutoCloseable {
 
     TestServer(Path dir, long sleepMillisPerBatch, int maxRunning, int maxQueued, String token, boolean loopback)
             throws Exception {
+        this(dir, new ServerConfig(0, loopback ? 0 : -1, token, null, null, List.of("m")), sleepMillisPerBatch,
+                maxRunning, maxQueued, loopback);
+    }
+
+    /** With an explicit server config; {@code loopback} serves it on a real port. */
+    TestServer(Path dir, ServerConfig config, long sleepMillisPerBatch, int maxRunning, int maxQueued,
+            boolean loopback) throws Exception {
         loader = new FakeModels(sleepMillisPerBatch);
         JobsConfig jobs = new JobsConfig(FakeModels.root(dir.resolve("models"), "m", "other"), dir.resolve("jobs.db"),
                 maxRunning, maxQueued, 1 << 22, new BatcherConfig(256, Duration.ofMillis(2)));
-        ServerConfig config = new ServerConfig(0, loopback ? 0 : -1, token, null, null, List.of("m"));
         server = Guice.createInjector(new ServerModule(config, jobs), new FakeRuntimeModule(loader))
                 .getInstance(LpeServer.class);
         if (loopback) {
             server.start();
-            channel = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+            channel = config.tls() ? null
+                    : io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
         } else {
             String name = InProcessServerBuilder.generateName();
             server.start(InProcessServerBuilder.forName(name).directExecutor());
@@ -68,7 +75,9 @@ final class TestServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        if (channel != null) {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
         server.close();
     }
 }

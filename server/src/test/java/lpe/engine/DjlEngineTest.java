@@ -116,6 +116,12 @@ class DjlEngineTest {
     }
 
     @Test
+    void greedyDecodingRefusesAPromptLongerThanTheContext() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new GreedyDecoder(engine).continueGreedily(new int[65], 1));
+        assertTrue(e.getMessage().contains("65 tokens") && e.getMessage().contains("context length is 64"), e.getMessage());
+    }
+
+    @Test
     void refusesMalformedBatches() {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> engine.run(new EngineRequest(new int[0][], Set.of(Output.LOGITS), null)));
