@@ -106,6 +106,37 @@ class RealServerTest {
     }
 
     @Test
+    void groundTruthOnTheServerCountsEverySampleOnceAndAgreesWithExact() throws Exception {
+        Path spec = dir.resolve("gt.json");
+        Files.writeString(spec, "{\"name\": \"gt\", \"positions\": [{\"id\": 1}, {\"ids\": [300, 301, 302, 303, 304,"
+                + " 305, 306, 307, 308, 309]}, {\"ids\": [310, 311, 312, 313, 314, 315, 316, 317, 318, 319]}]}");
+        Path out = dir.resolve("counts.json");
+        int n = 128; // small: the server answers 256 targets per naive job, and its cost grows with targets x samples
+        var run = CliRun.of("ground-truth", "--server", at, "--model", "stories260K", "--dist", spec.toString(),
+                "--samples", Integer.toString(n), "--seed", "3", "--out", out.toString());
+        assertEquals(0, run.exit(), run.err());
+        JsonObject counts = JsonParser.parseString(Files.readString(out)).getAsJsonObject();
+        assertEquals(n, counts.get("samples").getAsLong());
+        var array = counts.getAsJsonArray("counts");
+        assertEquals(512, array.size());
+        long total = 0;
+        for (var c : array) {
+            total += c.getAsLong();
+        }
+        assertEquals(n, total, "every sample has exactly one argmax token");
+
+        // against exact enumeration of the same 100 inputs, for the most frequent token: within 5 binomial sigmas
+        int top = 0;
+        for (int v = 0; v < array.size(); v++) {
+            top = array.get(v).getAsLong() > array.get(top).getAsLong() ? v : top;
+        }
+        double p = json("exact", "--model", root.resolve("stories260K").toString(), "--dist", spec.toString(),
+                "--target", "id:" + top, "--json").get("probability").getAsDouble();
+        double frequency = array.get(top).getAsDouble() / n;
+        assertEquals(p, frequency, 5 * Math.sqrt(p * (1 - p) / n), "token " + top);
+    }
+
+    @Test
     void badRequestsThroughTheServerAreOneLine() {
         var run = CliRun.of("estimate", "--model", "nosuchmodel", "--server", at, "--dist", "hex", "--target", "id:1",
                 "--method", "itgis", "--budget", "64");

@@ -30,13 +30,18 @@ import lpe.v1.Job;
 import lpe.v1.JobSpec;
 import lpe.v1.ListJobsRequest;
 import lpe.v1.ListJobsResponse;
+import lpe.v1.ListModelsRequest;
+import lpe.v1.LoadModelRequest;
+import lpe.v1.Model;
+import lpe.v1.ModelServiceGrpc;
 import lpe.v1.SubmitJobRequest;
 import lpe.v1.WatchJobRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A client of an lpe estimation server ({@code lpe.v1.EstimationService}).
+ * A client of an lpe estimation server ({@code lpe.v1.EstimationService}, and the list and load calls of
+ * {@code lpe.v1.ModelService}).
  *
  * <p>Every call carries a deadline: {@link Builder#callTimeout} for the unary calls, {@link Builder#watchTimeout} for a
  * watch stream. A call that fails with {@code UNAVAILABLE} is retried (with exponential backoff, up to
@@ -63,6 +68,7 @@ public final class LpeClient implements AutoCloseable {
     private final ManagedChannel channel;
     private final EstimationServiceBlockingStub blocking;
     private final EstimationServiceStub async;
+    private final ModelServiceGrpc.ModelServiceBlockingStub models;
     private final Duration callTimeout;
     private final Duration watchTimeout;
     private final RetryPolicy retry;
@@ -74,6 +80,7 @@ public final class LpeClient implements AutoCloseable {
                 : ClientInterceptors.intercept(channel, new BearerTokenInterceptor(b.bearerToken));
         this.blocking = EstimationServiceGrpc.newBlockingStub(intercepted);
         this.async = EstimationServiceGrpc.newStub(intercepted);
+        this.models = ModelServiceGrpc.newBlockingStub(intercepted);
         this.callTimeout = b.callTimeout;
         this.watchTimeout = b.watchTimeout;
         this.retry = new RetryPolicy(b.maxAttempts, b.initialBackoff);
@@ -148,6 +155,22 @@ public final class LpeClient implements AutoCloseable {
     public JobWatch watch(String id) {
         var request = WatchJobRequest.newBuilder().setName(id).build();
         return new JobWatch(blocking.withDeadlineAfter(watchTimeout.toMillis(), TimeUnit.MILLISECONDS), request);
+    }
+
+    /** Every model under the server's model root, loaded or not (retried on UNAVAILABLE). */
+    public List<Model> listModels() {
+        return retry.call("ListModels", true, () -> models.withDeadlineAfter(callTimeout.toMillis(),
+                TimeUnit.MILLISECONDS).listModels(ListModelsRequest.getDefaultInstance()).getModelsList());
+    }
+
+    /**
+     * Loads a model (a directory name under the server's model root) and returns it with its vocabulary size and
+     * shape; loading an already loaded model changes nothing, so this is retried on UNAVAILABLE.
+     */
+    public Model loadModel(String name) {
+        var request = LoadModelRequest.newBuilder().setName(name).build();
+        return retry.call("LoadModel", true,
+                () -> models.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS).loadModel(request));
     }
 
     /** Shuts the channel down, waiting up to 5 seconds for calls in flight. */
