@@ -210,7 +210,7 @@ public final class NativeEngine implements Engine, AutoCloseable {
      * {@code batch} rows and returns how often each token is the last-position argmax ([vocab]). Sample i, counted
      * from {@code firstSample}, depends only on (seed, i): shards of one seed add up to the unsharded run.
      */
-    public synchronized long[] sampleArgmaxCounts(InputDistribution distribution, long samples, int batch, long seed, long firstSample) {
+    public synchronized long[] sampleArgmaxCounts(InputDistribution distribution, long samples, long batch, long seed, long firstSample) {
         int length = distribution.length();
         long[] offsets = new long[length + 1];
         for (int p = 0; p < length; p++) {
@@ -229,7 +229,7 @@ public final class NativeEngine implements Engine, AutoCloseable {
             MemorySegment error = NativeLibrary.errorBuffer(arena);
             MemorySegment counts = arena.allocate(JAVA_LONG, shape.vocabularySize());
             int status = (int) library.sampleArgmaxCounts.invokeExact(live(), (long) length, arena.allocateFrom(JAVA_LONG, offsets),
-                    arena.allocateFrom(JAVA_INT, ids), arena.allocateFrom(JAVA_DOUBLE, weights), samples, (long) batch, seed,
+                    arena.allocateFrom(JAVA_INT, ids), arena.allocateFrom(JAVA_DOUBLE, weights), samples, batch, seed,
                     firstSample, counts, error, (long) NativeLibrary.ERROR_BYTES);
             NativeLibrary.check(status, error, "sampling ground truth for '" + distribution.name() + "'");
             return counts.toArray(JAVA_LONG);
