@@ -52,6 +52,10 @@ LPE_API void lpe_model_free(lpe_model* model);
 LPE_API int lpe_run(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t length, float* logits, float* activations,
             const int32_t* targets, float* grads, char* err, int64_t errlen);
 
+/* argmax[rows] = the last-position argmax token of each row (no logits leave the device). */
+LPE_API int lpe_argmax(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t length, int32_t* argmax, char* err,
+                       int64_t errlen);
+
 /* out[n][k] = vectors[n] . W_E[ids[k]] (the input embedding rows). */
 LPE_API int lpe_project_embeddings(lpe_model* model, const float* vectors, int64_t n, const int32_t* ids, int64_t k,
                            float* out, char* err, int64_t errlen);

@@ -105,11 +105,14 @@ lpe_model* lpe_model_create(const char* config, const char* device, const char* 
         if (d.rfind("cuda", 0) == 0 && !torch::cuda::is_available())
             throw std::invalid_argument("device '" + d + "' asked for, but this libtorch (" TORCH_VERSION
                                         ") has no CUDA support or sees no GPU; use --device cpu");
+        torch::Device dev(d);
+        if (dev.is_cuda() && dev.has_index() && dev.index() >= static_cast<int>(torch::cuda::device_count()))
+            throw std::invalid_argument("device '" + d + "' does not exist; this host has " +
+                                        std::to_string(torch::cuda::device_count()) + " GPU(s)");
         std::string p = precision == nullptr ? "" : precision;
         if (p != "fp32" && p != "tf32" && p != "bf16")
             throw std::invalid_argument("precision '" + p + "' is not supported; expected fp32, tf32 or bf16");
         model->tf32 = p == "tf32";
-        torch::Device dev(d);
         model->transformer = std::make_unique<lpe::Transformer>(c, dev, p == "bf16" ? torch::kBFloat16 : torch::kFloat);
     });
     return status == LPE_OK ? model.release() : nullptr;
@@ -165,6 +168,20 @@ int lpe_run(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t lengt
         torch::NoGradGuard no_grad;
         if (activations != nullptr) copy_out(act, activations);
         if (logits != nullptr) copy_out(t.logits(act), logits);
+    });
+}
+
+int lpe_argmax(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t length, int32_t* argmax, char* err,
+               int64_t errlen) {
+    return guarded(err, errlen, [&] {
+        lpe::Transformer& t = ready(model);
+        std::lock_guard<std::mutex> lock(model->mutex);
+        set_matmul_precision(model);
+        if (rows <= 0 || length <= 0) throw std::invalid_argument("rows and length must be positive");
+        torch::NoGradGuard no_grad;
+        torch::Tensor best = t.logits(t.last_activations(t.embed(device_tokens(t, tokens, rows, length)))).argmax(-1);
+        torch::Tensor host = best.to(torch::kCPU, torch::kInt32).contiguous();
+        std::memcpy(argmax, host.data_ptr<int32_t>(), rows * sizeof(int32_t));
     });
 }
 

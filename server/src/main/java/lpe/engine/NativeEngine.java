@@ -156,6 +156,31 @@ public final class NativeEngine implements Engine, AutoCloseable {
         }
     }
 
+    /** The last-position argmax token of each row, computed on the device (only the ids come back). */
+    public synchronized int[] argmax(int[][] tokens) {
+        int rows = tokens.length;
+        if (rows == 0) {
+            return new int[0];
+        }
+        int length = tokens[0].length;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment error = NativeLibrary.errorBuffer(arena);
+            MemorySegment in = arena.allocate(JAVA_INT, (long) rows * length);
+            for (int r = 0; r < rows; r++) {
+                if (tokens[r].length != length) {
+                    throw new IllegalArgumentException("row " + r + " has " + tokens[r].length + " tokens; expected " + length);
+                }
+                MemorySegment.copy(tokens[r], 0, in, JAVA_INT, (long) r * length * 4, length);
+            }
+            MemorySegment out = arena.allocate(JAVA_INT, rows);
+            int status = (int) library.argmax.invokeExact(live(), in, (long) rows, (long) length, out, error, (long) NativeLibrary.ERROR_BYTES);
+            NativeLibrary.check(status, error, "native argmax of " + rows + " rows of length " + length);
+            return out.toArray(JAVA_INT);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
     @Override
     public synchronized float[][] projectOntoEmbeddings(float[][] vectors, int[] ids) {
         int d = shape.modelWidth();

@@ -38,6 +38,7 @@ public final class NativeLibrary {
     final MethodHandle modelFinish;
     final MethodHandle modelFree;
     final MethodHandle run;
+    final MethodHandle argmax;
     final MethodHandle projectEmbeddings;
     final MethodHandle unembedding;
     final MethodHandle sampleArgmaxCounts;
@@ -56,6 +57,8 @@ public final class NativeLibrary {
         modelFree = bind(linker, symbols, "lpe_model_free", FunctionDescriptor.ofVoid(ADDRESS));
         run = bind(linker, symbols, "lpe_run", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG,
                 ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+        argmax = bind(linker, symbols, "lpe_argmax", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG,
+                ADDRESS, ADDRESS, JAVA_LONG));
         projectEmbeddings = bind(linker, symbols, "lpe_project_embeddings", FunctionDescriptor.of(JAVA_INT, ADDRESS,
                 ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
         unembedding = bind(linker, symbols, "lpe_unembedding", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));

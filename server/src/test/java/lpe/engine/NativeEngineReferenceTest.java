@@ -37,6 +37,15 @@ class NativeEngineReferenceTest {
             for (int r = 0; r < tokens.length; r++) {
                 assertClose(floats2(grads.get(r).getAsJsonArray()), all.embeddingGradients()[r], name + " gradients of row " + r);
             }
+            float[][] expectedLogits = floats2(ref.getAsJsonArray("logits"));
+            int[] argmax = engine.argmax(tokens);
+            for (int r = 0; r < tokens.length; r++) {
+                int best = 0;
+                for (int v = 1; v < expectedLogits[r].length; v++) {
+                    best = expectedLogits[r][v] > expectedLogits[r][best] ? v : best;
+                }
+                assertEquals(best, argmax[r], name + " argmax of row " + r);
+            }
             // The forward-only path (no autograd) gives the same logits, and nothing that was not asked for.
             EngineResult logitsOnly = engine.run(new EngineRequest(tokens, Set.of(Output.LOGITS), null));
             assertClose(floats2(ref.getAsJsonArray("logits")), logitsOnly.logits(), name + " logits without gradients");
