@@ -7,7 +7,9 @@ namespace lpe {
 
 namespace {
 
-constexpr int64_t kLow32 = 0xFFFFFFFFLL;
+constexpr int64_t kLow32 = 0xFFFFFFFF;
+constexpr int64_t kMix1 = 0x85ebca6b;
+constexpr int64_t kMix2 = 0xc2b2ae35;
 
 // murmur3's 32-bit finaliser; values are kept in [0, 2^32) inside int64 (the low 32 bits of a wrapped product are exact).
 uint32_t fmix32(uint32_t h) {
@@ -21,9 +23,9 @@ uint32_t fmix32(uint32_t h) {
 
 torch::Tensor fmix32(torch::Tensor h) {
     h = h ^ h.__rshift__(16);
-    h = (h * 0x85ebca6bLL) & kLow32;
+    h = (h * kMix1) & kLow32;
     h = h ^ h.__rshift__(13);
-    h = (h * 0xc2b2ae35LL) & kLow32;
+    h = (h * kMix2) & kLow32;
     return h ^ h.__rshift__(16);
 }
 
