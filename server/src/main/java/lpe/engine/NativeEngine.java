@@ -7,10 +7,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import lpe.dist.InputDistribution;
 import lpe.dist.Position;
+import lpe.model.Model;
+import lpe.model.ModelConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +40,38 @@ public final class NativeEngine implements Engine, AutoCloseable {
         this.library = library;
         this.model = model;
         this.shape = shape;
+    }
+
+    /** Starts a loaded model on {@code device} ("cpu", "cuda" or "cuda:N"); its F32 weights are copied to the device. */
+    public static NativeEngine open(NativeLibrary library, Model model, String device, NativePrecision precision) {
+        List<NativeTensor> tensors = model.weights().values().stream()
+                .map(t -> new NativeTensor(t.name(), t.shape(), t.data())).toList();
+        return open(library, config(model.config()), tensors, device, precision);
+    }
+
+    /** The C ABI's config keys from a model's config.json values. */
+    static Map<String, String> config(ModelConfig c) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("arch", switch (c.architecture()) {
+            case LLAMA -> "llama";
+            case GPT2 -> "gpt2";
+            case GPT_NEOX -> "gpt_neox";
+        });
+        m.put("vocab", "" + c.vocabularySize());
+        m.put("hidden", "" + c.hiddenSize());
+        m.put("layers", "" + c.layers());
+        m.put("heads", "" + c.heads());
+        m.put("kv_heads", "" + c.kvHeads());
+        m.put("head_dim", "" + c.headDim());
+        m.put("intermediate", "" + c.intermediateSize());
+        m.put("context", "" + c.contextLength());
+        m.put("norm_eps", "" + c.normEps());
+        m.put("rope_theta", "" + c.ropeTheta());
+        m.put("rotary_dim", "" + c.rotaryDim());
+        m.put("tied", c.tiedEmbeddings() ? "1" : "0");
+        m.put("parallel_residual", c.parallelResidual() ? "1" : "0");
+        m.put("activation", c.activation());
+        return m;
     }
 
     /**

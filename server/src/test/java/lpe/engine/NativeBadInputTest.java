@@ -126,9 +126,9 @@ class NativeBadInputTest {
     void runningOutOfMemoryIsAnOutOfMemoryErrorNotACrash() {
         try (NativeEngine engine = NativeEngine.open(library, stories.config(), stories.tensors(), "cpu", NativePrecision.FP32)) {
             InputDistribution d = new InputDistribution("two", List.of(Position.fixed(1), new Position(new int[] {5, 6}, new double[] {1, 1})));
-            // One batch of 2^42 rows needs 32 TiB at once: the allocation is refused at once and the engine stays usable.
+            // One batch of 2^58 rows needs 2 EiB, more than any address space: refused at once even where the OS overcommits.
             NativeOutOfMemoryException e = assertThrows(NativeOutOfMemoryException.class,
-                    () -> engine.sampleArgmaxCounts(d, 1L << 42, 1L << 42, 1, 0));
+                    () -> engine.sampleArgmaxCounts(d, 1L << 58, 1L << 58, 1, 0));
             assertMessage(e, "sampling ground truth for 'two'", "memory");
             long[] counts = engine.sampleArgmaxCounts(d, 10, 10, 1, 0);
             assertTrue(java.util.Arrays.stream(counts).sum() == 10, "the engine still works after running out of memory");

@@ -76,7 +76,7 @@ class NativeCudaCheck {
         try (NativeEngine cuda = NativeEngine.open(library, checkpoint.config(), checkpoint.tensors(), "cuda", NativePrecision.FP32)) {
             InputDistribution d = new InputDistribution("two", List.of(Position.fixed(1), new Position(new int[] {5, 6}, new double[] {1, 1})));
             NativeOutOfMemoryException e = assertThrows(NativeOutOfMemoryException.class,
-                    () -> cuda.sampleArgmaxCounts(d, 1L << 42, 1L << 42, 1, 0));
+                    () -> cuda.sampleArgmaxCounts(d, 1L << 58, 1L << 58, 1, 0));
             assertTrue(e.getMessage().contains("out of memory"), e.getMessage());
             assertEquals(10, java.util.Arrays.stream(cuda.sampleArgmaxCounts(d, 10, 10, 1, 0)).sum(), "the GPU engine still works");
         }
