@@ -212,7 +212,9 @@ int lpe_sample_argmax_counts(lpe_model* model, int64_t length, const int64_t* of
         lpe::Transformer& t = ready(model);
         std::lock_guard<std::mutex> lock(model->mutex);
         set_matmul_precision(model);
-        if (length <= 0) throw std::invalid_argument("length must be positive");
+        if (length <= 0 || length > t.config().context)
+            throw std::invalid_argument("sequence length " + std::to_string(length) + " is outside 1.." +
+                                        std::to_string(t.config().context) + " (the model's context length)");
         if (samples < 0 || batch <= 0 || first_sample < 0)
             throw std::invalid_argument("samples and first_sample must be >= 0 and batch > 0");
         if (offsets[0] != 0) throw std::invalid_argument("offsets[0] must be 0");

@@ -12,13 +12,20 @@ class PositionSampler {
     PositionSampler(const std::vector<std::vector<int64_t>>& ids, const std::vector<std::vector<double>>& weights,
                     uint64_t seed, torch::Device device);
 
-    // Tokens [n, positions] of samples first .. first+n-1; sample i depends only on (seed, i).
+    // Samples first .. first+n-1 as rows [n, positions] of indices into the flat supports (position p, k-th token
+    // of its support -> offsets[p] + k); sample i depends only on (seed, i).
     torch::Tensor draw(int64_t first, int64_t n) const;
 
+    // The flat supports: token id and position of each index that draw returns.
+    const torch::Tensor& flat_ids() const { return flat_ids_; }
+    const torch::Tensor& flat_positions() const { return flat_positions_; }
+    int64_t positions() const { return cdf_.size(0); }
+
    private:
-    torch::Tensor cdf_;   // [P, K] float32, padded with 2 (never chosen)
-    torch::Tensor ids_;   // [P, K] int64
-    torch::Tensor salt_;  // [P, 1] int64 in [0, 2^32)
+    torch::Tensor cdf_;      // [P, K] float32, padded with 2 (never chosen)
+    torch::Tensor offsets_;  // [P, 1] int64: flat index of each position's first token
+    torch::Tensor salt_;     // [P, 1] int64 in [0, 2^32)
+    torch::Tensor flat_ids_, flat_positions_;  // [N] int64
     torch::Device device_;
 };
 

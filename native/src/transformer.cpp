@@ -255,6 +255,15 @@ torch::Tensor Transformer::rope(const torch::Tensor& x, int64_t first_position) 
     return torch::cat({rot * cos + rotate_half(rot) * sin, pass}, -1);
 }
 
+torch::Tensor Transformer::rope_at(const torch::Tensor& x, const torch::Tensor& positions) const {
+    // x: [N, heads, head_dim], row i at positions[i].
+    const int64_t rd = config_.rotary_dim;
+    torch::Tensor cos = cos_.index_select(0, positions).unsqueeze(1), sin = sin_.index_select(0, positions).unsqueeze(1);
+    if (rd == x.size(-1)) return x * cos + rotate_half(x) * sin;
+    torch::Tensor rot = x.narrow(-1, 0, rd), pass = x.narrow(-1, rd, x.size(-1) - rd);
+    return torch::cat({rot * cos + rotate_half(rot) * sin, pass}, -1);
+}
+
 torch::Tensor Transformer::attention(const Layer& l, const torch::Tensor& h, bool last_only) const {
     const int64_t B = h.size(0), T = h.size(1), H = config_.heads, KV = config_.kv_heads, hd = config_.head_dim;
     const int64_t Tq = last_only ? 1 : T;
@@ -266,17 +275,23 @@ torch::Tensor Transformer::attention(const Layer& l, const torch::Tensor& h, boo
         q = rope(q, T - Tq);
         k = rope(k, 0);
     }
+    return attend(l, q, k, v, !last_only && T > 1);
+}
+
+torch::Tensor Transformer::attend(const Layer& l, torch::Tensor q, torch::Tensor k, torch::Tensor v, bool causal) const {
+    // q: [B, H, Tq, hd]; k, v: [B, KV, T, hd]; returns the output projection [B, Tq, D].
+    const int64_t B = q.size(0), Tq = q.size(2), H = config_.heads, KV = config_.kv_heads, hd = config_.head_dim;
     if (KV < H) {
         k = k.repeat_interleave(H / KV, 1);
         v = v.repeat_interleave(H / KV, 1);
     }
-    const bool causal = !last_only && T > 1;
 #if TORCH_VERSION_MAJOR >= 2
     torch::Tensor o = at::scaled_dot_product_attention(q, k, v, {}, 0.0, causal);
 #else
     torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(hd));
     if (causal) {
-        torch::Tensor mask = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(h.device())).triu(1);
+        const int64_t T = k.size(2);
+        torch::Tensor mask = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).triu(1);
         scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
     }
     torch::Tensor o = torch::matmul(torch::softmax(scores, -1), v);
@@ -293,7 +308,10 @@ torch::Tensor Transformer::mlp(const Layer& l, const torch::Tensor& h) const {
 }
 
 torch::Tensor Transformer::layer_forward(const Layer& l, const torch::Tensor& x, bool last_only) const {
-    torch::Tensor a = attention(l, norm(x, l.norm1_w, l.norm1_b), last_only);
+    return residual(l, x, attention(l, norm(x, l.norm1_w, l.norm1_b), last_only), last_only);
+}
+
+torch::Tensor Transformer::residual(const Layer& l, const torch::Tensor& x, const torch::Tensor& a, bool last_only) const {
     torch::Tensor xr = last_only ? x.narrow(1, x.size(1) - 1, 1) : x;
     if (config_.parallel_residual) return xr + a + mlp(l, norm(xr, l.norm2_w, l.norm2_b));
     torch::Tensor h = xr + a;
@@ -312,6 +330,42 @@ torch::Tensor Transformer::last_activations(const torch::Tensor& embeddings) con
 
 torch::Tensor Transformer::logits(const torch::Tensor& activations) const {
     return torch::linear(activations, unembedding_).to(torch::kFloat);
+}
+
+torch::Tensor Transformer::argmax(const torch::Tensor& activations) const {
+    return torch::linear(activations, unembedding_).argmax(-1);
+}
+
+FirstLayerTable Transformer::first_layer_table(const torch::Tensor& ids, const torch::Tensor& positions) const {
+    const int64_t N = ids.size(0), H = config_.heads, KV = config_.kv_heads, hd = config_.head_dim;
+    const Layer& l = layers_.front();
+    FirstLayerTable t;
+    t.x = embedding_.index_select(0, ids);
+    if (positions_.defined()) t.x = t.x + positions_.index_select(0, positions);
+    torch::Tensor h = norm(t.x, l.norm1_w, l.norm1_b);
+    t.q = linear(h, l.wq, l.bq);
+    t.kv = linear(h, l.wkv, l.bkv);
+    if (config_.rotary_dim > 0) {
+        t.q = rope_at(t.q.view({N, H, hd}), positions).reshape({N, H * hd});
+        torch::Tensor k = rope_at(t.kv.narrow(-1, 0, KV * hd).reshape({N, KV, hd}), positions).reshape({N, KV * hd});
+        t.kv = torch::cat({k, t.kv.narrow(-1, KV * hd, KV * hd)}, -1);
+    }
+    return t;
+}
+
+torch::Tensor Transformer::last_activations(const FirstLayerTable& table, const torch::Tensor& rows) const {
+    const int64_t B = rows.size(0), T = rows.size(1), H = config_.heads, KV = config_.kv_heads, hd = config_.head_dim;
+    const bool last_only = layers_.size() == 1;
+    torch::Tensor flat = rows.reshape({-1});
+    torch::Tensor x = table.x.index_select(0, flat).view({B, T, config_.hidden});
+    torch::Tensor q_rows = last_only ? rows.select(1, T - 1).contiguous() : flat;
+    torch::Tensor q = table.q.index_select(0, q_rows).view({B, last_only ? 1 : T, H, hd}).transpose(1, 2);
+    torch::Tensor kv = table.kv.index_select(0, flat).view({B, T, 2 * KV * hd});
+    torch::Tensor k = kv.narrow(-1, 0, KV * hd).view({B, T, KV, hd}).transpose(1, 2);
+    torch::Tensor v = kv.narrow(-1, KV * hd, KV * hd).view({B, T, KV, hd}).transpose(1, 2);
+    x = residual(layers_.front(), x, attend(layers_.front(), q, k, v, !last_only && T > 1), last_only);
+    for (size_t i = 1; i < layers_.size(); i++) x = layer_forward(layers_[i], x, i + 1 == layers_.size());
+    return norm(x.squeeze(1), final_w_, final_b_);
 }
 
 }  // namespace lpe

@@ -28,6 +28,13 @@ struct Layer {
     torch::Tensor w_up, b_up, w_down, b_down;  // llama: w_up = [gate; up] rows
 };
 
+// The first layer's inputs that depend only on (position, token), for every pair a ground-truth run can draw: the
+// residual stream x (embedding, plus the learned position if any), and the first layer's query and key/value
+// projections with RoPE applied at that position. Rows are indexed like PositionSampler's flat supports.
+struct FirstLayerTable {
+    torch::Tensor x, q, kv;
+};
+
 class Transformer {
    public:
     Transformer(Config config, torch::Device device, torch::ScalarType dtype);
@@ -50,6 +57,13 @@ class Transformer {
     torch::Tensor last_activations(const torch::Tensor& embeddings) const;
     // Logits [B, V] in float32 from activations [B, D].
     torch::Tensor logits(const torch::Tensor& activations) const;
+    // The argmax token [B] of activations [B, D], on logits in the model's own precision.
+    torch::Tensor argmax(const torch::Tensor& activations) const;
+
+    // The first-layer table for token ids[i] at positions[i] (both int64 on the device).
+    FirstLayerTable first_layer_table(const torch::Tensor& ids, const torch::Tensor& positions) const;
+    // last_activations for rows of table indices [B, T] (row b, position t uses table row rows[b][t]).
+    torch::Tensor last_activations(const FirstLayerTable& table, const torch::Tensor& rows) const;
 
    private:
     torch::Tensor take(const std::string& name, std::vector<int64_t> shape, bool required = true);
@@ -57,7 +71,10 @@ class Transformer {
     torch::Tensor norm(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) const;
     torch::Tensor activate(const torch::Tensor& x) const;
     torch::Tensor rope(const torch::Tensor& x, int64_t first_position) const;
+    torch::Tensor rope_at(const torch::Tensor& x, const torch::Tensor& positions) const;
     torch::Tensor attention(const Layer& layer, const torch::Tensor& h, bool last_only) const;
+    torch::Tensor attend(const Layer& layer, torch::Tensor q, torch::Tensor k, torch::Tensor v, bool causal) const;
+    torch::Tensor residual(const Layer& layer, const torch::Tensor& x, const torch::Tensor& a, bool last_only) const;
     torch::Tensor mlp(const Layer& layer, const torch::Tensor& h) const;
     torch::Tensor layer_forward(const Layer& layer, const torch::Tensor& x, bool last_only) const;
 
