@@ -149,6 +149,11 @@ record HfCheckpoint(Map<String, String> config, List<NativeTensor> tensors) {
         if (System.getProperty(NativeLibrary.PROPERTY) != null || System.getenv(NativeLibrary.ENV) != null) {
             return NativeLibrary.load();
         }
-        return NativeLibrary.load(findUp(NativeLibrary.BUILD_PATH));
+        try {
+            return NativeLibrary.load(findUp(NativeLibrary.BUILD_PATH));
+        } catch (IllegalStateException notBuilt) {
+            throw new IllegalStateException("the native engine library is not built: run native/build.sh (needs libtorch"
+                    + " and CMake) or set $" + NativeLibrary.ENV + "; " + notBuilt.getMessage(), notBuilt);
+        }
     }
 }
