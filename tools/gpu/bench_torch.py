@@ -2,9 +2,11 @@
 
   prepare DIR LAYERS   writes DIR/{config.json, model.safetensors} (random weights of the paper's GELU transformer,
                        Hugging Face gpt2 layout with an untied unembedding) and DIR/agreement.i32 (65536 inputs)
-  bench DIR LAYERS     a tuned PyTorch ground-truth loop (last layer only at the last position, fused attention,
+  bench DIR LAYERS SAMPLES BATCH
+                       a tuned PyTorch ground-truth loop (last layer only at the last position, fused attention,
                        argmax counted on the device) at fp32, tf32 and bf16: sequences per second, plus its argmaxes
-                       on the agreement inputs (DIR/torch-<precision>.i32); prints one JSON object per precision
+                       on the agreement inputs (DIR/torch-<precision>.i32); prints one JSON object per precision;
+                       with LPE_BENCH_COMPILE=1 also bf16 through torch.compile
 
 Inputs: token 0, then 32 positions each uniform over the ids 1000..1999.
 """
@@ -106,14 +108,15 @@ class Tuned:
         x = F.layer_norm(x[:, -1], (D,), *self.lnf, 1e-5)
         return F.linear(x, self.unembed).argmax(-1)
 
-    def ground_truth(self, samples, batch, seed):
+    def ground_truth(self, samples, batch, seed, argmax=None):
+        argmax = argmax or self.argmax
         g = torch.Generator(device=DEVICE).manual_seed(seed)
         support = SUPPORT.to(DEVICE)
         first = torch.full((batch, 1), FIRST, device=DEVICE)
         counts = torch.zeros(VOCAB, dtype=torch.int64, device=DEVICE)
         for _ in range(samples // batch):
             idx = torch.randint(0, len(support), (batch, LENGTH - 1), device=DEVICE, generator=g)
-            am = self.argmax(torch.cat([first, support[idx]], 1))
+            am = argmax(torch.cat([first, support[idx]], 1))
             counts += torch.bincount(am, minlength=VOCAB)
         return counts.cpu()
 
@@ -148,6 +151,26 @@ def bench(folder, layers, samples, batch):
         del model
         if DEVICE == "cuda":
             torch.cuda.empty_cache()
+    if os.environ.get("LPE_BENCH_COMPILE") == "1":  # bf16 with torch.compile (the issue's fastest PyTorch figure)
+        model = Tuned(folder, layers, torch.bfloat16)
+        compiled = torch.compile(model.argmax, dynamic=False)
+        am = torch.cat([compiled(rows[i:i + batch]) for i in range(0, len(rows), batch)])
+        start = time.perf_counter()
+        model.ground_truth(batch * 2, batch, 1, compiled)  # warm-up (compiles for the batch shape)
+        if DEVICE == "cuda":
+            torch.cuda.synchronize()
+        compile_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        counts = model.ground_truth(samples, batch, 2, compiled)
+        seconds = time.perf_counter() - start
+        rate = counts.sum().item() / seconds
+        print(json.dumps({"engine": "pytorch+compile", "layers": layers, "precision": "bf16", "batch": batch,
+                          "samples": int(counts.sum()), "seconds": round(seconds, 3), "seq_per_s": round(rate),
+                          "compile_and_warmup_seconds": round(compile_seconds, 1),
+                          "argmax_agreement_with_fp32": round((am == reference).float().mean().item(), 5),
+                          "tflops": round(rate * flops_per_sequence(layers) / 1e12, 2),
+                          "fraction_of_peak": round(rate * flops_per_sequence(layers) / 1e12 / PEAK_TFLOPS["bf16"], 3)}),
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@
 #   tools/gpu/run.sh [OUTDIR]    (on the GPU host; logs and bench.jsonl go to OUTDIR, default $OUT or /tmp/lpe-gpu)
 #
 # Environment: LPE_JAVA (java binary; default build/gpu/java/bin/java), PYTHON (default python3),
-# LPE_SAMPLES_1L / LPE_SAMPLES_4L / LPE_BATCH (benchmark sizes).
+# LPE_SAMPLES_1L / LPE_SAMPLES_4L / LPE_BATCH (benchmark sizes), LPE_EXTRA_BATCHES (native tf32/bf16 at more batch
+# sizes), LPE_BENCH_COMPILE=1 (PyTorch bf16 through torch.compile too).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -61,5 +62,9 @@ for layers in 1 4; do
   "$python" tools/gpu/bench_torch.py bench "$dir" "$layers" "$samples" "$batch" 2>> "$out/bench.log" | tee -a "$out/bench.jsonl"
   "$java" --enable-native-access=ALL-UNNAMED -Xmx16g -Dlpe.native.library="$lib" -cp "$cp" lpe.engine.NativeBench \
     "$dir" "$layers" "$samples" "$batch" 2>> "$out/bench.log" | tee -a "$out/bench.jsonl"
+  for extra in ${LPE_EXTRA_BATCHES:-}; do  # e.g. LPE_EXTRA_BATCHES="65536": bf16 and tf32 at other batch sizes
+    "$java" --enable-native-access=ALL-UNNAMED -Xmx16g -Dlpe.native.library="$lib" -cp "$cp" lpe.engine.NativeBench \
+      "$dir" "$layers" "$samples" "$extra" cuda tf32,bf16 2>> "$out/bench.log" | tee -a "$out/bench.jsonl"
+  done
 done
 step "done"

@@ -16,7 +16,8 @@ import lpe.dist.Position;
  * Prints one JSON object per precision: sequences per second, argmax agreement with native fp32 and with PyTorch fp32
  * on the same 65536 inputs, and the fraction of the precision's datasheet FLOP rate.
  *
- * <p>Usage: NativeBench DIR LAYERS SAMPLES BATCH [DEVICE] (DEVICE defaults to cuda; cpu only to smoke-test it)
+ * <p>Usage: NativeBench DIR LAYERS SAMPLES BATCH [DEVICE [PRECISIONS]] (DEVICE defaults to cuda, cpu only to smoke-test
+ * it; PRECISIONS a comma-separated subset of fp32,tf32,bf16, default all)
  */
 public final class NativeBench {
 
@@ -29,13 +30,14 @@ public final class NativeBench {
         long samples = Long.parseLong(args[2]);
         int batch = Integer.parseInt(args[3]);
         String device = args.length > 4 ? args[4] : "cuda";
+        java.util.Set<String> precisions = java.util.Set.of((args.length > 5 ? args[5] : "fp32,tf32,bf16").split(","));
         HfCheckpoint checkpoint = HfCheckpoint.read(folder);
         NativeLibrary library = NativeLibrary.load();
         int[][] rows = readRows(folder.resolve("agreement.i32"));
         int[] torchFp32 = readInts(folder.resolve("torch-fp32.i32"));
         int[] reference = null;
         for (NativePrecision precision : NativePrecision.values()) {
-            if (precision == NativePrecision.TF32 && !device.startsWith("cuda")) {
+            if (!precisions.contains(precision.code()) || (precision == NativePrecision.TF32 && !device.startsWith("cuda"))) {
                 continue;
             }
             try (NativeEngine engine = NativeEngine.open(library, checkpoint.config(), checkpoint.tensors(), device, precision)) {
