@@ -14,15 +14,12 @@ import lpe.api.RuntimeModule;
 import lpe.api.ServerConfig;
 import lpe.api.ServerModule;
 import lpe.batching.BatcherConfig;
-import lpe.engine.NativeLibrary;
-import lpe.engine.NativePrecision;
-import lpe.jobs.DjlModels;
 import lpe.jobs.JobsConfig;
 import lpe.jobs.ModelLoader;
-import lpe.jobs.NativeModels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -79,43 +76,12 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Longest wait for other jobs' rows before a batch runs (default ${DEFAULT-VALUE}).")
     long batchDelayMillis;
 
-    @Option(names = "--engine", defaultValue = "djl", description = "djl (CPU, DJL's bundled libtorch) or native"
-            + " (native/, the host's libtorch; build it with native/build.sh) (default ${DEFAULT-VALUE}).")
-    String engine;
-
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda[:N]; cuda needs --engine native (default ${DEFAULT-VALUE}).")
-    String device;
-
-    @Option(names = "--precision", defaultValue = "fp32", description = "Native engine arithmetic: fp32, tf32 or bf16"
-            + " (default ${DEFAULT-VALUE}; README.md \"GPU engine\" gives their argmax agreement with fp32).")
-    String precision;
-
-    /** The model loader the options ask for; a device or library that cannot work is refused here, at start-up. */
-    ModelLoader models() {
-        try {
-            return chooseModels();
-        } catch (IllegalArgumentException | lpe.engine.NativeEngineException e) {
-            throw new UserError(e.getMessage(), e);
-        }
-    }
-
-    private ModelLoader chooseModels() {
-        return switch (engine) {
-            case "djl" -> {
-                if (!device.equals("cpu") || !precision.equals("fp32")) {
-                    throw new IllegalArgumentException("--engine djl runs on --device cpu in fp32 only; use --engine native"
-                            + " for --device " + device + " --precision " + precision);
-                }
-                yield new DjlModels();
-            }
-            case "native" -> new NativeModels(NativeLibrary.load(), device, NativePrecision.parse(precision));
-            default -> throw new IllegalArgumentException("--engine " + engine + " is not supported; expected djl or native");
-        };
-    }
+    @Mixin
+    EngineOptions engine;
 
     @Override
     public Integer call() throws Exception {
-        ModelLoader models = models();
+        ModelLoader models = engine.models();
         Path home = Path.of(System.getProperty("lpe.home", "."));
         Path root = modelRoot != null ? modelRoot
                 : System.getenv("LPE_MODEL_ROOT") != null ? Path.of(System.getenv("LPE_MODEL_ROOT"))
