@@ -46,7 +46,7 @@ public final class NativeBench {
                     int[][] chunk = java.util.Arrays.copyOfRange(rows, i, Math.min(rows.length, i + 8192));
                     System.arraycopy(engine.argmax(chunk), 0, argmax, i, chunk.length);
                 }
-                reference = reference == null ? argmax : reference;
+                reference = precision == NativePrecision.FP32 ? argmax : reference;
                 engine.sampleArgmaxCounts(distribution(), 2L * batch, batch, 1, 0);  // warm-up
                 long start = System.nanoTime();
                 long[] counts = engine.sampleArgmaxCounts(distribution(), samples, batch, 2, 0);
@@ -57,7 +57,7 @@ public final class NativeBench {
                 System.out.printf("{\"engine\": \"native\", \"layers\": %d, \"precision\": \"%s\", \"batch\": %d, \"samples\": %d,"
                         + " \"seconds\": %.3f, \"seq_per_s\": %.0f, \"argmax_agreement_with_fp32\": %.5f,"
                         + " \"argmax_agreement_with_torch_fp32\": %.5f, \"tflops\": %.2f, \"fraction_of_peak\": %.3f}%n",
-                        layers, precision.code(), batch, total, seconds, rate, agreement(argmax, reference),
+                        layers, precision.code(), batch, total, seconds, rate, reference == null ? Double.NaN : agreement(argmax, reference),
                         agreement(argmax, torchFp32), tflops, tflops / PEAK_TFLOPS[precision.ordinal()]);
             }
         }
