@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             // one line per subcommand; keep the order of DESIGN.md's contract
             GenerateCommand.class,
             LogitsCommand.class,
+            DistsCommand.class,
             ExactCommand.class,
             EstimateCommand.class,
             GroundTruthCommand.class,

@@ -30,12 +30,17 @@ public final class Position {
         this.probabilities = new double[weights.length];
         this.cumulative = new double[weights.length];
         double running = 0;
+        int lastPositive = 0;
         for (int k = 0; k < weights.length; k++) {
             probabilities[k] = weights[k] / total;
             running += probabilities[k];
             cumulative[k] = running;
+            if (weights[k] > 0) {
+                lastPositive = k;
+            }
         }
-        cumulative[weights.length - 1] = 1.0;
+        // close at exactly 1 from the last token that can be drawn, so rounding never reaches a zero-weight tail
+        Arrays.fill(cumulative, lastPositive, cumulative.length, 1.0);
     }
 
     public static Position fixed(int id) {
@@ -72,9 +77,13 @@ public final class Position {
         return -1;
     }
 
-    /** Draws an index into the support (not a token id). */
+    /** Draws an index into the support (not a token id); never one whose weight is zero. */
     public int sampleIndex(RandomGenerator random) {
         int k = Arrays.binarySearch(cumulative, random.nextDouble());
-        return Math.min(k >= 0 ? k + 1 : -k - 1, ids.length - 1);
+        k = k >= 0 ? k + 1 : -k - 1;
+        while (probabilities[k] == 0) { // only after an exact tie with a run of equal cumulative values
+            k++;
+        }
+        return k;
     }
 }

@@ -3,9 +3,11 @@ package lpe.dist;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import lpe.model.Vocabulary;
@@ -43,6 +45,10 @@ public final class Presets {
      * @param corpusCounts per-token counts of a corpus (length = vocabulary size), or empty for uniform weights
      */
     public Presets(Vocabulary vocabulary, Optional<long[]> corpusCounts) {
+        if (corpusCounts.isPresent() && corpusCounts.get().length != vocabulary.size()) {
+            throw new IllegalArgumentException("corpus counts cover " + corpusCounts.get().length
+                    + " tokens, the vocabulary has " + vocabulary.size());
+        }
         this.texts = new TokenTexts(vocabulary);
         this.counts = corpusCounts;
     }
@@ -87,7 +93,7 @@ public final class Presets {
     private Result set(String setName, Predicate<String> rule, int topK) {
         int[] ids = texts.select(rule);
         if (ids.length == 0) {
-            return Result.refused("token set " + setName + " is empty for this vocabulary");
+            return Result.emptySet(setName);
         }
         if (counts.isEmpty()) {
             double[] uniform = new double[ids.length];
@@ -112,7 +118,7 @@ public final class Presets {
     private Result hex() {
         int[] ids = texts.select(TokenRules::hex);
         if (ids.length == 0) {
-            return Result.refused("token set HEX is empty for this vocabulary");
+            return Result.emptySet("HEX");
         }
         List<String> strings = Arrays.stream(ids).mapToObj(texts::text).toList();
         double[] pi;
@@ -128,21 +134,27 @@ public final class Presets {
                 Arrays.stream(kept).mapToDouble(k -> pi[k]).toArray()));
     }
 
-    /** A position, or why it cannot be built. */
-    private record Result(Position position, String refusal) {
+    /** A position, or why it cannot be built: an empty token set, or another reason. */
+    private record Result(Position position, String emptySet, String refusal) {
         static Result of(Position position) {
-            return new Result(position, null);
+            return new Result(position, null, null);
+        }
+
+        static Result emptySet(String setName) {
+            return new Result(null, setName, null);
         }
 
         static Result refused(String reason) {
-            return new Result(null, reason);
+            return new Result(null, null, reason);
         }
     }
 
     /** Assembles a preset's positions, BOS first, and collects every reason it cannot be built. */
     private final class Layout {
         private final List<Position> positions = new ArrayList<>();
-        private final List<String> refusals = new ArrayList<>();
+        private final Set<String> refusals = new LinkedHashSet<>();
+        private final Set<String> missingConstants = new LinkedHashSet<>();
+        private final Set<String> emptySets = new LinkedHashSet<>();
 
         Layout() {
             OptionalInt bos = texts.vocabulary().bos();
@@ -154,10 +166,10 @@ public final class Presets {
         }
 
         Layout add(Result result, int repeats) {
-            if (result.refusal() != null) {
-                if (!refusals.contains(result.refusal())) {
-                    refusals.add(result.refusal());
-                }
+            if (result.emptySet() != null) {
+                emptySets.add(result.emptySet());
+            } else if (result.refusal() != null) {
+                refusals.add(result.refusal());
             } else {
                 for (int r = 0; r < repeats; r++) {
                     positions.add(result.position());
@@ -172,19 +184,19 @@ public final class Presets {
 
         /** One position, uniform over the given constants, each of which must be one token. */
         Layout choice(String... constants) {
-            List<String> missing = new ArrayList<>();
             int[] ids = new int[constants.length];
+            boolean complete = true;
             for (int k = 0; k < constants.length; k++) {
                 OptionalInt id = texts.single(constants[k]);
                 if (id.isEmpty()) {
-                    missing.add(quoted(constants[k]));
+                    missingConstants.add(quoted(constants[k]));
+                    complete = false;
                 } else {
                     ids[k] = id.getAsInt();
                 }
             }
-            if (!missing.isEmpty()) {
-                return add(Result.refused(String.join(", ", missing)
-                        + (missing.size() == 1 ? " is not a single token" : " are not single tokens")), 1);
+            if (!complete) {
+                return this;
             }
             double[] uniform = new double[ids.length];
             Arrays.fill(uniform, 1);
@@ -204,8 +216,17 @@ public final class Presets {
         }
 
         PresetOutcome outcome(String name) {
-            if (!refusals.isEmpty()) {
-                return new PresetOutcome.Refused(name, String.join("; ", refusals));
+            List<String> reasons = new ArrayList<>(refusals);
+            if (!missingConstants.isEmpty()) {
+                reasons.add(String.join(", ", missingConstants)
+                        + (missingConstants.size() == 1 ? " is not a single token" : " are not single tokens"));
+            }
+            if (!emptySets.isEmpty()) {
+                reasons.add((emptySets.size() == 1 ? "token set " : "token sets ") + String.join(", ", emptySets)
+                        + (emptySets.size() == 1 ? " is" : " are") + " empty for this vocabulary");
+            }
+            if (!reasons.isEmpty()) {
+                return new PresetOutcome.Refused(name, String.join("; ", reasons));
             }
             return new PresetOutcome.Built(name, new InputDistribution(name, positions));
         }

@@ -2,7 +2,7 @@ package lpe.dist;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -61,17 +61,41 @@ class HexConstructionTest {
     }
 
     /**
-     * Duplicates are kept (a list): with prev "c" and next "a", "ab" and "cab" both leave "b", "aa" and "caa" both
-     * leave "a". At A = 2 the blocked mass is 4 · 1/2 = 2, so the weight 1/2 · (1 − 2) is negative and the
-     * construction is refused rather than turned into a chain with negative probabilities.
+     * Duplicates are kept: with prev "c" and next "a", "ab" and "cab" both leave "b", "aa" and "caa" both leave "a".
+     * At A = 2 the blocked mass is 4 · 1/2 = 2, so the weight 1/2 · (1 − 2) < 0 is set to 0 (README decision).
+     * The rest of row c by hand: (c,c): "caa"→"aa", "cab"→"ab" → 1/2·(1 − 2/4) = 1/4; (c,aa): "caa" → "" → 0;
+     * (c,ab): "cab" → "" → 0; (c,caa), (c,cab): no match → 1/8 each. Row sum 1/2, normalised (0, 1/2, 0, 0, 1/4, 1/4).
      */
     @Test
-    void duplicateMatchesAreKeptAndANegativeWeightIsRefused() {
+    void duplicateMatchesAreKeptAndANegativeWeightBecomesZero() {
         List<String> tokens = List.of("a", "c", "aa", "ab", "caa", "cab");
-        assertEquals(List.of("a", "b", "a", "b"), HexConstruction.minimalMatches(tokens, "c", "a"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> HexConstruction.transitions(tokens, 2));
-        assertEquals("the hex construction gives a negative transition weight from 'c' to 'a'"
-                + " (its matches block more than all strings)", e.getMessage());
+        assertEquals(List.of("a", "a", "b", "b"), HexConstruction.minimalMatches(tokens, "c", "a"));
+        double[][] p = HexConstruction.transitions(tokens, 2);
+        assertArrayEquals(new double[] {0, 0.5, 0, 0, 0.25, 0.25}, p[1], EPS);
+    }
+
+    /** Every two-character string over {a, b} plus "a" and "b" (A = 2): each row sums to 1 and is non-negative. */
+    @Test
+    void aCompleteVocabularyStillGivesAStochasticMatrix() {
+        List<String> tokens = List.of("a", "b", "aa", "ab", "ba", "bb", "aab", "bba");
+        double[][] p = HexConstruction.transitions(tokens, 2);
+        for (double[] row : p) {
+            double sum = 0;
+            for (double x : row) {
+                assertTrue(x >= 0);
+                sum += x;
+            }
+            assertEquals(1.0, sum, EPS);
+        }
+        double[] pi = HexConstruction.stationary(p);
+        assertEquals(1.0, java.util.Arrays.stream(pi).sum(), EPS);
+    }
+
+    /** Two closed classes (P = I): no unique stationary distribution, refused with the reason. */
+    @Test
+    void aReducibleChainIsRefused() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> HexConstruction.stationary(new double[][] {{1, 0}, {0, 1}}));
+        assertEquals("the hex transition matrix has no unique stationary distribution", e.getMessage());
     }
 }

@@ -193,6 +193,28 @@ class PresetsTest {
                 Distributions.presetOutcomes(VOCAB, Optional.of(corpus)).get(4));
     }
 
+    /**
+     * Top-k with corpus weights: 1030 word tokens used once each and "\n" used 1029 times; colon keeps the 1024
+     * most frequent, "\n" first, then ties broken by lower id, so w1023..w1029 are dropped.
+     */
+    @Test
+    void codeKeepsTheTop1024CorpusTokens(@TempDir Path dir) throws Exception {
+        List<String> tokens = new ArrayList<>(List.of("<s>", ":", "\n"));
+        StringBuilder text = new StringBuilder();
+        for (int k = 0; k < 1030; k++) {
+            String word = String.format("w%04d", k);
+            tokens.add(word);
+            text.append(k == 0 ? "" : "\n").append(word);
+        }
+        Path corpus = dir.resolve("words.txt");
+        Files.writeString(corpus, text);
+        InputDistribution colon = Distributions.resolve("colon", new TestVocabulary(tokens), Optional.of(corpus));
+        Position code = colon.position(1);
+        assertEquals(1024, code.size());
+        assertArrayEquals(range(2, 1025), code.ids()); // "\n" (2), then w0000 (3) .. w1022 (1025)
+        assertEquals(1029.0 / (1029 + 1023), code.probability(0), EPS);
+    }
+
     @Test
     void badCorpus(@TempDir Path dir) throws Exception {
         Path empty = dir.resolve("empty.txt");
