@@ -20,11 +20,15 @@ public final class GreedyDecoder {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("empty prompt: expected at least one token (e.g. BOS)");
         }
-        int total = Math.min(prompt.length + maxTokens, engine.shape().contextLength());
-        int[] ids = Arrays.copyOf(prompt, Math.max(total, prompt.length));
+        int context = engine.shape().contextLength();
+        if (prompt.length > context) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the model's context length is " + context);
+        }
+        int total = Math.min(prompt.length + maxTokens, context);
+        int[] ids = Arrays.copyOf(prompt, total);
         for (int n = prompt.length; n < total; n++) {
-            int[] context = Arrays.copyOf(ids, n);
-            float[] logits = engine.run(new EngineRequest(new int[][] {context}, Set.of(Output.LOGITS), null)).logits()[0];
+            int[] sequence = Arrays.copyOf(ids, n);
+            float[] logits = engine.run(new EngineRequest(new int[][] {sequence}, Set.of(Output.LOGITS), null)).logits()[0];
             ids[n] = argmax(logits);
         }
         return ids;

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * A loaded Hugging Face causal LM: its config, its weights under their Hugging Face names (as in the safetensors
- * file), and its tokenizer.
+ * file; GPT-2 files saved without the {@code transformer.} prefix get it, so names are those of GPT2LMHeadModel),
+ * and its tokenizer.
  */
 public record Model(Path directory, ModelConfig config, Map<String, Tensor> weights, Vocabulary vocabulary) {
 

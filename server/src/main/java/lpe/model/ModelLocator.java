@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -114,6 +115,15 @@ public final class ModelLocator {
         log.info("downloading {}@{} from {} into {}", repo, revision, endpoint, hubCache);
         Files.createDirectories(repoDir);
         Path staging = Files.createTempDirectory(repoDir, "download-");
+        try {
+            return downloadInto(staging, repo, revision, repoDir);
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            deleteRecursively(staging); // no half-downloaded snapshot is ever left behind
+            throw e;
+        }
+    }
+
+    private Path downloadInto(Path staging, String repo, String revision, Path repoDir) throws IOException, InterruptedException {
         String commit = fetch(repo, revision, "config.json", staging, true).orElse(revision);
         fetch(repo, revision, "tokenizer.json", staging, true);
         fetch(repo, revision, "tokenizer_config.json", staging, false);
@@ -166,7 +176,7 @@ public final class ModelLocator {
 
     private static void deleteRecursively(Path dir) throws IOException {
         try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
         }

@@ -15,10 +15,6 @@ public record Tensor(String name, long[] shape, float[] data) {
         }
     }
 
-    public int rank() {
-        return shape.length;
-    }
-
     /** A matrix as rows: {@code [shape[0]][shape[1]]} (copies). */
     public float[][] rows() {
         if (shape.length != 2) {

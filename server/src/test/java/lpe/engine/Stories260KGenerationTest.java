@@ -1,5 +1,6 @@
 package lpe.engine;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import lpe.model.HfVocabulary;
@@ -19,8 +20,7 @@ class Stories260KGenerationTest {
         Model model = new ModelLoader().load(TestModels.stories260K());
         HfVocabulary vocabulary = (HfVocabulary) model.vocabulary();
         int[] prompt = new int[] {1, 403, 407, 261, 378}; // README: "Once upon a time" with BOS
-        assertEquals(java.util.Arrays.toString(new int[] {403, 407, 261, 378}),
-                java.util.Arrays.toString(vocabulary.encode("Once upon a time")));
+        assertArrayEquals(prompt, vocabulary.encodePrompt("Once upon a time"));
         try (DjlEngine engine = new DjlEngine(model)) {
             int[] ids = new GreedyDecoder(engine).continueGreedily(prompt, 40);
             assertEquals(45, ids.length);

@@ -148,6 +148,19 @@ class ModelLoaderBadInputTest {
         assertMentions(loadError(), "model.embed_tokens.weight", "[64, 32]", "expected [65, 32]");
     }
 
+    @Test
+    void shardIndexNamingAMissingShardOrTensor() throws IOException {
+        Files.delete(dir.resolve("model.safetensors"));
+        Files.writeString(dir.resolve("model.safetensors.index.json"),
+                "{\"weight_map\": {\"model.norm.weight\": \"model-00001-of-00001.safetensors\"}}");
+        assertMentions(loadError(), "model-00001-of-00001.safetensors", "file not found");
+        writeSafetensors("{\"model.other\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4);
+        Files.move(dir.resolve("model.safetensors"), dir.resolve("model-00001-of-00001.safetensors"));
+        assertMentions(loadError(), "model.safetensors.index.json", "tensor 'model.norm.weight'", "does not contain it");
+        Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"metadata\": {}}");
+        assertMentions(loadError(), "model.safetensors.index.json", "'weight_map' is missing");
+    }
+
     private void replaceInConfig(String from, String to) throws IOException {
         String config = Files.readString(dir.resolve("config.json"));
         assertTrue(config.contains(from), "fixture config.json should contain " + from);
