@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
         description = "Estimate the probability that a language model produces a rare output.",
         subcommands = {
             // one line per subcommand; keep the order of DESIGN.md's contract
+            GenerateCommand.class,
+            LogitsCommand.class,
+            BenchCommand.class,
         })
 public final class Lpe implements Runnable {
 

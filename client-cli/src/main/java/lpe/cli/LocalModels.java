@@ -1,0 +1,17 @@
+package lpe.cli;
+
+import java.nio.file.Path;
+import lpe.model.Model;
+import lpe.model.ModelLoader;
+import lpe.model.ModelLocator;
+
+/** Loads the model a {@code --model} argument names: a directory, or a Hugging Face repo id (cached or downloaded). */
+final class LocalModels {
+
+    private LocalModels() {}
+
+    static Model load(String model) {
+        ModelLocator locator = ModelLocator.fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home")));
+        return new ModelLoader().load(locator.resolve(model));
+    }
+}

@@ -1,0 +1,217 @@
+package lpe.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import lpe.model.Model;
+import lpe.model.Tensor;
+
+/**
+ * The {@link Engine} on DJL's PyTorch engine (CPU). Token ids are turned into input embeddings here, in Java, so that
+ * every request gets a fresh leaf tensor and autograd gives d logit / d embeddings directly.
+ *
+ * <p>Thread safety: no-gradient forwards run concurrently; forwards with gradients are serialised by a lock that is
+ * process-wide, because DJL allows only one GradientCollector per process at a time. Every intermediate array of a
+ * call is freed when the call ends (an NDScope per call).
+ */
+public final class DjlEngine implements Engine, AutoCloseable {
+
+    /** DJL permits one GradientCollector per process, whatever the model; so the lock is per process too. */
+    private static final ReentrantLock GRADIENT_LOCK = new ReentrantLock();
+
+    private final Model model;
+    private final NDManager manager;
+    private final DjlTransformer transformer;
+    private final NDArray unembeddingTransposed; // [D, V]
+    private final float[] embeddings; // W_E [V, D] row-major
+    private final float[] unembeddings; // W_U [V, D] row-major
+    private final ModelShape shape;
+
+    public DjlEngine(Model model) {
+        this.model = model;
+        this.manager = NDManager.newBaseManager("PyTorch");
+        this.transformer = new DjlTransformer(model, manager);
+        this.embeddings = model.embeddingMatrix().data();
+        Tensor unembedding = model.unembeddingMatrix();
+        this.unembeddings = unembedding.data();
+        int v = model.config().vocabularySize();
+        int d = model.config().hiddenSize();
+        this.unembeddingTransposed = manager.create(DjlWeights.transpose(unembeddings, v, d), new Shape(d, v));
+        this.shape = new ModelShape(v, d, model.config().contextLength());
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    @Override
+    public ModelShape shape() {
+        return shape;
+    }
+
+    @Override
+    public EngineResult run(EngineRequest request) {
+        validate(request);
+        int rows = request.rows();
+        int length = request.length();
+        float[] inputs = new float[rows * length * shape.modelWidth()];
+        for (int b = 0; b < rows; b++) {
+            for (int t = 0; t < length; t++) {
+                System.arraycopy(embeddings, request.tokens()[b][t] * shape.modelWidth(), inputs,
+                        (b * length + t) * shape.modelWidth(), shape.modelWidth());
+            }
+        }
+        return runFromEmbeddings(inputs, rows, length, request.outputs(), request.targets());
+    }
+
+    /** The engine from input embeddings [rows, length, D] (row-major); package-private for finite-difference tests. */
+    EngineResult runFromEmbeddings(float[] inputs, int rows, int length, Set<Output> outputs, int[] targets) {
+        int d = shape.modelWidth();
+        boolean gradients = outputs.contains(Output.EMBEDDING_GRADIENTS);
+        if (gradients) {
+            GRADIENT_LOCK.lock();
+        }
+        try (NDManager call = manager.newSubManager(); NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray x = call.create(inputs, new Shape(rows, length, d));
+            float[][] logits = null;
+            float[][] activations = null;
+            float[][][] inputGradients = null;
+            if (gradients) {
+                x.setRequiresGradient(true);
+                try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                    NDArray activation = transformer.lastActivation(x);
+                    NDArray targetRows = call.create(rowsOf(unembeddings, targets, d), new Shape(rows, d));
+                    collector.backward(activation.mul(targetRows).sum()); // Σ_b logit[b, target[b]]; rows independent
+                    if (outputs.contains(Output.LOGITS)) {
+                        logits = split(activation.matMul(unembeddingTransposed).toFloatArray(), rows, shape.vocabularySize());
+                    }
+                    if (outputs.contains(Output.ACTIVATIONS)) {
+                        activations = split(activation.toFloatArray(), rows, d);
+                    }
+                }
+                inputGradients = split3(x.getGradient().toFloatArray(), rows, length, d);
+            } else {
+                NDArray activation = transformer.lastActivation(x);
+                if (outputs.contains(Output.LOGITS)) {
+                    logits = split(activation.matMul(unembeddingTransposed).toFloatArray(), rows, shape.vocabularySize());
+                }
+                if (outputs.contains(Output.ACTIVATIONS)) {
+                    activations = split(activation.toFloatArray(), rows, d);
+                }
+            }
+            return new EngineResult(logits, activations, inputGradients);
+        } finally {
+            if (gradients) {
+                GRADIENT_LOCK.unlock();
+            }
+        }
+    }
+
+    @Override
+    public float[][] projectOntoEmbeddings(float[][] vectors, int[] ids) {
+        int d = shape.modelWidth();
+        for (int n = 0; n < vectors.length; n++) {
+            if (vectors[n].length != d) {
+                throw new IllegalArgumentException("vector " + n + " has length " + vectors[n].length + "; expected the model width " + d);
+            }
+        }
+        for (int k = 0; k < ids.length; k++) {
+            checkId(ids[k], "ids[" + k + "]");
+        }
+        if (vectors.length == 0 || ids.length == 0) {
+            return new float[vectors.length][ids.length];
+        }
+        float[] flat = new float[vectors.length * d];
+        for (int n = 0; n < vectors.length; n++) {
+            System.arraycopy(vectors[n], 0, flat, n * d, d);
+        }
+        try (NDManager call = manager.newSubManager(); NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray v = call.create(flat, new Shape(vectors.length, d));
+            NDArray chosenT = call.create(DjlWeights.transpose(rowsOf(embeddings, ids, d), ids.length, d), new Shape(d, ids.length));
+            return split(v.matMul(chosenT).toFloatArray(), vectors.length, ids.length);
+        }
+    }
+
+    @Override
+    public float[][] unembedding() {
+        return model.unembeddingMatrix().rows();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    private void validate(EngineRequest request) {
+        int[][] tokens = request.tokens();
+        if (tokens == null || tokens.length == 0) {
+            throw new IllegalArgumentException("empty batch: expected at least one row of token ids");
+        }
+        if (request.outputs() == null || request.outputs().isEmpty()) {
+            throw new IllegalArgumentException("no outputs requested: expected at least one of " + Set.of(Output.values()));
+        }
+        int length = tokens[0].length;
+        if (length == 0) {
+            throw new IllegalArgumentException("row 0 is empty: expected at least one token");
+        }
+        if (length > shape.contextLength()) {
+            throw new IllegalArgumentException("rows have " + length + " tokens; the model's context length is " + shape.contextLength());
+        }
+        for (int b = 0; b < tokens.length; b++) {
+            if (tokens[b].length != length) {
+                throw new IllegalArgumentException("row " + b + " has " + tokens[b].length + " tokens; expected " + length + " like row 0");
+            }
+            for (int t = 0; t < length; t++) {
+                checkId(tokens[b][t], "row " + b + " position " + t);
+            }
+        }
+        if (request.outputs().contains(Output.EMBEDDING_GRADIENTS)) {
+            int[] targets = request.targets();
+            if (targets == null || targets.length != tokens.length) {
+                throw new IllegalArgumentException("gradients need one target per row: got "
+                        + (targets == null ? "none" : targets.length) + " for " + tokens.length + " rows");
+            }
+            for (int b = 0; b < targets.length; b++) {
+                checkId(targets[b], "target of row " + b);
+            }
+        }
+    }
+
+    private void checkId(int id, String where) {
+        if (id < 0 || id >= shape.vocabularySize()) {
+            throw new IllegalArgumentException(where + ": token id " + id + " is outside the vocabulary [0, " + shape.vocabularySize() + ")");
+        }
+    }
+
+    private static float[] rowsOf(float[] matrix, int[] ids, int d) {
+        float[] out = new float[ids.length * d];
+        for (int k = 0; k < ids.length; k++) {
+            System.arraycopy(matrix, ids[k] * d, out, k * d, d);
+        }
+        return out;
+    }
+
+    private static float[][] split(float[] flat, int rows, int cols) {
+        float[][] out = new float[rows][cols];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(flat, r * cols, out[r], 0, cols);
+        }
+        return out;
+    }
+
+    private static float[][][] split3(float[] flat, int rows, int length, int d) {
+        float[][][] out = new float[rows][length][d];
+        for (int r = 0; r < rows; r++) {
+            for (int t = 0; t < length; t++) {
+                System.arraycopy(flat, (r * length + t) * d, out[r][t], 0, d);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,42 @@
+package lpe.engine;
+
+import java.util.Arrays;
+import java.util.Set;
+
+/** Greedy (temperature 0) continuation: append the argmax of the last-position logits, one token at a time. */
+public final class GreedyDecoder {
+
+    private final Engine engine;
+
+    public GreedyDecoder(Engine engine) {
+        this.engine = engine;
+    }
+
+    /**
+     * The prompt followed by up to {@code maxTokens} greedy tokens (fewer if the context fills up). No end-of-text
+     * stop: a caller that wants one can cut the result.
+     */
+    public int[] continueGreedily(int[] prompt, int maxTokens) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("empty prompt: expected at least one token (e.g. BOS)");
+        }
+        int total = Math.min(prompt.length + maxTokens, engine.shape().contextLength());
+        int[] ids = Arrays.copyOf(prompt, Math.max(total, prompt.length));
+        for (int n = prompt.length; n < total; n++) {
+            int[] context = Arrays.copyOf(ids, n);
+            float[] logits = engine.run(new EngineRequest(new int[][] {context}, Set.of(Output.LOGITS), null)).logits()[0];
+            ids[n] = argmax(logits);
+        }
+        return ids;
+    }
+
+    static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,23 @@
+package lpe.engine;
+
+import com.google.gson.Gson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** reference.json of a fixture, as written by tools/fixtures/make_fixtures.py (transformers, float64). */
+record Reference(String model, Encode encode, List<Case> cases) {
+
+    record Encode(String text, int[] ids) {}
+
+    record Case(int[][] tokens, int[] targets, float[][] logits, float[][] activations, float[][][] gradients) {}
+
+    static Reference read(Path fixture) {
+        try {
+            return new Gson().fromJson(Files.readString(fixture.resolve("reference.json")), Reference.class);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + fixture.resolve("reference.json"), e);
+        }
+    }
+}
