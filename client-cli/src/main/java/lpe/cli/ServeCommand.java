@@ -15,9 +15,11 @@ import lpe.api.ServerConfig;
 import lpe.api.ServerModule;
 import lpe.batching.BatcherConfig;
 import lpe.jobs.JobsConfig;
+import lpe.jobs.ModelLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -74,8 +76,12 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Longest wait for other jobs' rows before a batch runs (default ${DEFAULT-VALUE}).")
     long batchDelayMillis;
 
+    @Mixin
+    EngineOptions engine;
+
     @Override
     public Integer call() throws Exception {
+        ModelLoader models = engine.models();
         Path home = Path.of(System.getProperty("lpe.home", "."));
         Path root = modelRoot != null ? modelRoot
                 : System.getenv("LPE_MODEL_ROOT") != null ? Path.of(System.getenv("LPE_MODEL_ROOT"))
@@ -87,7 +93,7 @@ public final class ServeCommand implements Callable<Integer> {
                 maxQueued, maxBudget, new BatcherConfig(batchRows, Duration.ofMillis(batchDelayMillis)));
         ServerConfig config = new ServerConfig(port, metricsPort(), token == null || token.isEmpty() ? null : token,
                 tlsCertificate, tlsKey, preload);
-        LpeServer server = Guice.createInjector(new ServerModule(config, jobs), new RuntimeModule())
+        LpeServer server = Guice.createInjector(new ServerModule(config, jobs), new RuntimeModule(models))
                 .getInstance(LpeServer.class)
                 .start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "lpe-shutdown"));

@@ -30,6 +30,7 @@ import lpe.v1.JobSpec;
 import lpe.v1.SubmitJobRequest;
 import lpe.v1.TargetRef;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -66,6 +67,9 @@ final class ServerBench implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Mixin
+    EngineOptions engine;
+
     @Override
     public Integer call() throws Exception {
         Run concurrent = run(true);
@@ -80,6 +84,7 @@ final class ServerBench implements Callable<Integer> {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", model);
+        out.put("engine", engine.engine + "/" + engine.device + "/" + engine.precision);
         out.put("preset", preset);
         out.put("method", method);
         out.put("jobs", jobs);
@@ -112,7 +117,7 @@ final class ServerBench implements Callable<Integer> {
                 .resolve("jobs.db"), jobs, jobs, 1 << 24, new BatcherConfig(batchRows, Duration.ofMillis(2)));
         Injector injector = Guice.createInjector(
                 new ServerModule(new ServerConfig(0, -1, null, null, null, List.of(model)), config),
-                new RuntimeModule());
+                new RuntimeModule(engine.models()));
         String name = InProcessServerBuilder.generateName();
         try (LpeServer server = injector.getInstance(LpeServer.class).start(InProcessServerBuilder.forName(name))) {
             ManagedChannel channel = InProcessChannelBuilder.forName(name).build();

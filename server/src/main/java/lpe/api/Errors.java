@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Maps exceptions to gRPC statuses carrying a google.rpc.Status: bad input is INVALID_ARGUMENT with a BadRequest
  * listing every field violation; unknown things NOT_FOUND; wrong state FAILED_PRECONDITION; a full queue
- * RESOURCE_EXHAUSTED; anything else INTERNAL (logged, with the request id to find it).
+ * RESOURCE_EXHAUSTED, and so is a device out of memory; anything else INTERNAL (logged, with the request id to find it).
  */
 final class Errors {
     private static final Logger log = LoggerFactory.getLogger(Errors.class);
@@ -29,6 +29,7 @@ final class Errors {
             case NotFoundException n -> status(Code.NOT_FOUND, n.getMessage());
             case PreconditionException p -> status(Code.FAILED_PRECONDITION, p.getMessage());
             case QueueFullException q -> status(Code.RESOURCE_EXHAUSTED, q.getMessage());
+            case lpe.engine.NativeOutOfMemoryException m -> status(Code.RESOURCE_EXHAUSTED, m.getMessage());
             default -> {
                 String requestId = RequestIdInterceptor.current();
                 log.error("request_id={} internal error", requestId, e);

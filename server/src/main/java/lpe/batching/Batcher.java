@@ -312,9 +312,11 @@ public final class Batcher implements AutoCloseable {
         RuntimeException failure = null;
         try {
             result = engine.run(fused);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too: the worker must survive it, or every waiting job would hang.
             log.error("model {}: device batch of {} rows failed", modelName, rows.size(), e);
-            failure = e;
+            failure = e instanceof RuntimeException r ? r
+                    : new IllegalStateException("device batch failed: " + e, e);
         }
         long nanos = System.nanoTime() - start;
         batchRows.record(rows.size());
@@ -371,6 +373,7 @@ public final class Batcher implements AutoCloseable {
             if (request.rows() == 0) {
                 return Pending.emptyResult(request);
             }
+            check(request);
             lock.lock();
             try {
                 if (cancelled) {
@@ -402,6 +405,32 @@ public final class Batcher implements AutoCloseable {
                 return mine.result();
             } finally {
                 lock.unlock();
+            }
+        }
+
+        /** Refuses a malformed request here, so that it cannot fail a fused batch of other jobs' rows. */
+        private void check(EngineRequest request) {
+            int vocabulary = engine.shape().vocabularySize();
+            boolean gradients = request.outputs().contains(Output.EMBEDDING_GRADIENTS);
+            if (gradients && (request.targets() == null || request.targets().length != request.rows())) {
+                throw new IllegalArgumentException("a gradient request needs one target per row");
+            }
+            for (int b = 0; b < request.rows(); b++) {
+                int[] row = request.tokens()[b];
+                if (row.length != request.length() || row.length == 0) {
+                    throw new IllegalArgumentException("row " + b + " has " + row.length + " tokens; every row of a"
+                            + " request needs the same non-zero length " + request.length());
+                }
+                for (int id : row) {
+                    if (id < 0 || id >= vocabulary) {
+                        throw new IllegalArgumentException("row " + b + " holds token id " + id
+                                + "; ids must be in [0, " + vocabulary + ")");
+                    }
+                }
+                if (gradients && (request.targets()[b] < 0 || request.targets()[b] >= vocabulary)) {
+                    throw new IllegalArgumentException("row " + b + " has target " + request.targets()[b]
+                            + "; targets must be in [0, " + vocabulary + ")");
+                }
             }
         }
 

@@ -359,7 +359,7 @@ public final class JobRunner implements AutoCloseable {
                 lastPersistNanos = now;
                 store.update(job);
             }
-            watchers.forEach(w -> w.accept(job));
+            publish();
         }
 
         synchronized void succeed(List<TargetEstimate> results) {
@@ -428,6 +428,18 @@ public final class JobRunner implements AutoCloseable {
             return engines.stream().mapToDouble(Batcher.Participant::deviceSeconds).sum();
         }
 
+        /** Sends the snapshot to every watcher; a failing watcher is dropped, never allowed to stop the job. */
+        private void publish() {
+            for (Consumer<Job> w : watchers) {
+                try {
+                    w.accept(job);
+                } catch (RuntimeException e) {
+                    log.warn("job={} a watcher failed and was dropped: {}", id, e.toString());
+                    watchers.remove(w);
+                }
+            }
+        }
+
         private Progress progressNow(long now) {
             long done = Arrays.stream(samplesDone).sum();
             double seconds = (now - startNanos) / 1e9;
@@ -443,7 +455,7 @@ public final class JobRunner implements AutoCloseable {
             if (job.state().isFinal()) {
                 finished.get(job.state()).increment();
             }
-            watchers.forEach(w -> w.accept(job));
+            publish();
             if (job.state().isFinal()) {
                 watchers.clear();
             }

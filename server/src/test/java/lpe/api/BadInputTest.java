@@ -20,10 +20,13 @@ import lpe.v1.LoadModelRequest;
 import lpe.v1.SubmitJobRequest;
 import lpe.v1.TargetRef;
 import lpe.v1.WatchJobRequest;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** DESIGN's bad-input table: each gets its status code and a message naming the problem; the store stays consistent. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BadInputTest {
     @TempDir
     Path dir;

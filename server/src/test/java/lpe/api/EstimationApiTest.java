@@ -31,8 +31,10 @@ import lpe.v1.SubmitJobRequest;
 import lpe.v1.TargetRef;
 import lpe.v1.WatchJobRequest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EstimationApiTest {
     @TempDir
     Path dir;

@@ -17,9 +17,11 @@ import lpe.v1.Job;
 import lpe.v1.ListJobsRequest;
 import lpe.v1.SubmitJobRequest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A real server JVM killed with SIGKILL and restarted on the same store. */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class KillRestartTest {
     @TempDir
     Path dir;

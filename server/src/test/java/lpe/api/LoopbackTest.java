@@ -27,9 +27,11 @@ import lpe.v1.Job;
 import lpe.v1.SubmitJobRequest;
 import lpe.v1.WatchJobRequest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The server on a real loopback port (Netty): request size limit, metrics over HTTP, and a load test. */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class LoopbackTest {
     @TempDir
     Path dir;

@@ -14,9 +14,12 @@ import lpe.v1.LoadModelRequest;
 import lpe.v1.Model;
 import lpe.v1.SubmitJobRequest;
 import lpe.v1.UnloadModelRequest;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ModelApiTest {
     @TempDir
     Path dir;
@@ -45,10 +48,8 @@ class ModelApiTest {
             assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
             assertTrue(e.getStatus().getDescription().contains("has 1 queued or running jobs"));
             s.jobs().cancelJob(CancelJobRequest.newBuilder().setName(busy.getName()).build());
-            while (s.server != null && s.jobs().getJob(lpe.v1.GetJobRequest.newBuilder().setName(busy.getName())
-                    .build()).getState() != Job.State.CANCELLED) {
-                Thread.sleep(5);
-            }
+            lpe.jobs.Waits.until(() -> s.jobs().getJob(lpe.v1.GetJobRequest.newBuilder().setName(busy.getName())
+                    .build()).getState() == Job.State.CANCELLED, "the job to be cancelled");
             Model unloaded = unloadWhenIdle(s, "other");
             assertEquals(Model.State.AVAILABLE, unloaded.getState());
             StatusRuntimeException twice = assertThrows(StatusRuntimeException.class,

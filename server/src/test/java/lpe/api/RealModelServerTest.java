@@ -32,12 +32,14 @@ import lpe.v1.JobSpec;
 import lpe.v1.SubmitJobRequest;
 import lpe.v1.TargetRef;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The production wiring (RuntimeModule: DJL engine, lpe.dist presets, real estimators) on stories260K, checked against
  * the same estimators run directly on an engine of their own.
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class RealModelServerTest {
     @TempDir
     Path dir;

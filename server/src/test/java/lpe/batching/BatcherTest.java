@@ -21,14 +21,16 @@ import lpe.engine.EngineRequest;
 import lpe.engine.EngineResult;
 import lpe.engine.Output;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BatcherTest {
 
     private static int[][] randomRows(Random random, int n, int length) {
         int[][] rows = new int[n][length];
         for (int[] row : rows) {
             for (int t = 0; t < length; t++) {
-                row[t] = random.nextInt(50);
+                row[t] = random.nextInt(8); // every FakeEngine here has a vocabulary of at least 8
             }
         }
         return rows;
@@ -147,9 +149,11 @@ class BatcherTest {
             Batcher.Participant p = batcher.open("doomed");
             EngineRequest huge = new EngineRequest(randomRows(new Random(3), 100_000, 2), EnumSet.of(Output.LOGITS), null);
             Future<EngineResult> run = pool.submit(() -> p.run(huge));
-            while (engine.batches().size() < 3) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (engine.batches().size() < 3 && System.nanoTime() < deadline) {
                 Thread.sleep(2);
             }
+            assertTrue(engine.batches().size() >= 3, "the huge request never started running");
             p.cancel();
             int batchesAtCancel = engine.batches().size();
             Exception e = assertThrows(Exception.class, () -> run.get(10, TimeUnit.SECONDS));
@@ -179,6 +183,29 @@ class BatcherTest {
             assertEquals(1, batcher.stats().batches());
             assertEquals(3.0, a.deviceSeconds() / b.deviceSeconds(), 0.01);
             assertEquals(batcher.stats().deviceSeconds(), a.deviceSeconds() + b.deviceSeconds(), 1e-6);
+        }
+    }
+
+    @Test
+    void aMalformedRequestFailsOnlyItsOwnJob() throws Exception {
+        FakeEngine engine = new FakeEngine(8, 2, 0);
+        try (Batcher batcher = new Batcher("m", engine, new BatcherConfig(64, Duration.ofMillis(1)),
+                new SimpleMeterRegistry())) {
+            Batcher.Participant bad = batcher.open("bad");
+            Batcher.Participant good = batcher.open("good");
+            IllegalArgumentException ragged = assertThrows(IllegalArgumentException.class, () -> bad.run(
+                    new EngineRequest(new int[][] {{1, 2}, {3}}, EnumSet.of(Output.LOGITS), null)));
+            assertEquals("row 1 has 1 tokens; every row of a request needs the same non-zero length 2",
+                    ragged.getMessage());
+            IllegalArgumentException id = assertThrows(IllegalArgumentException.class, () -> bad.run(
+                    new EngineRequest(new int[][] {{1, 8}}, EnumSet.of(Output.LOGITS), null)));
+            assertEquals("row 0 holds token id 8; ids must be in [0, 8)", id.getMessage());
+            IllegalArgumentException target = assertThrows(IllegalArgumentException.class, () -> bad.run(
+                    new EngineRequest(new int[][] {{1, 2}}, EnumSet.of(Output.EMBEDDING_GRADIENTS), new int[] {-1})));
+            assertEquals("row 0 has target -1; targets must be in [0, 8)", target.getMessage());
+            EngineResult ok = good.run(new EngineRequest(new int[][] {{1, 2}}, EnumSet.of(Output.LOGITS), null));
+            assertEquals(FakeEngine.logit(new int[] {1, 2}, 5), ok.logits()[0][5]);
+            assertTrue(engine.batches().stream().allMatch(b -> b.rows() == 1), "no malformed row reached the engine");
         }
     }
 }

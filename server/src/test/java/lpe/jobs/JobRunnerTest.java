@@ -11,9 +11,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import lpe.estimate.Estimate;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class JobRunnerTest {
     @TempDir
     Path dir;
@@ -69,15 +72,11 @@ class JobRunnerTest {
     void cancellingARunningJobStopsItAndIsRefusedTwice() throws Exception {
         try (JobsFixture f = new JobsFixture(dir, 20, 4, 4)) {
             Job job = f.runner.submit(JobsFixture.spec(List.of("t1"), 1 << 20, 1), "");
-            while (f.runner.get(job.id()).progress().samplesDone() == 0) {
-                Thread.sleep(5);
-            }
+            Waits.until(() -> f.runner.get(job.id()).progress().samplesDone() > 0, "progress");
             Job cancelled = f.runner.cancel(job.id());
             assertEquals(JobState.CANCELLED, cancelled.state());
             int batchesAtCancel = f.loader.lastEngine.batches().size();
-            while (f.runner.activeJobs() > 0) {
-                Thread.sleep(5);
-            }
+            Waits.until(() -> f.runner.activeJobs() == 0, "the cancelled job to leave the runner");
             assertTrue(f.loader.lastEngine.batches().size() <= batchesAtCancel + 1);
             assertEquals(JobState.CANCELLED, f.store.find(job.id()).orElseThrow().state());
             PreconditionException twice = assertThrows(PreconditionException.class, () -> f.runner.cancel(job.id()));
@@ -107,9 +106,7 @@ class JobRunnerTest {
             for (int i = 0; i < 3; i++) {
                 jobs.add(f.runner.submit(JobsFixture.spec(List.of("t1"), 1 << 20, i), ""));
             }
-            while (f.runner.get(jobs.getFirst().id()).state() != JobState.RUNNING) {
-                Thread.sleep(5);
-            }
+            Waits.until(() -> f.runner.get(jobs.getFirst().id()).state() == JobState.RUNNING, "the first job to run");
             QueueFullException full = assertThrows(QueueFullException.class,
                     () -> f.runner.submit(JobsFixture.spec(List.of("t1"), 64, 9), ""));
             assertTrue(full.getMessage().contains("queue is full (2 queued"), full.getMessage());
