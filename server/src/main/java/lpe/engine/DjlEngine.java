@@ -143,6 +143,11 @@ public final class DjlEngine implements Engine, AutoCloseable {
         return model.unembeddingMatrix().rows();
     }
 
+    /** Arrays held by the engine's manager (weights, tables); constant across calls unless a call leaks. */
+    int managedArrays() {
+        return manager.getManagedArrays().size();
+    }
+
     @Override
     public void close() {
         manager.close();

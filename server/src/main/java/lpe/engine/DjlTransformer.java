@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Activation;
+import ai.djl.nn.norm.LayerNorm;
 import java.util.ArrayList;
 import java.util.List;
 import lpe.model.Architecture;
@@ -27,6 +28,8 @@ import lpe.model.ModelConfig;
  */
 final class DjlTransformer {
 
+    private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
     /** y = x · weight [in, out] + bias (bias may be null). */
     record Linear(NDArray weight, NDArray bias) {
         NDArray apply(NDArray x) {
@@ -42,9 +45,7 @@ final class DjlTransformer {
                 NDArray meanSquare = x.square().mean(new int[] {-1}, true);
                 return x.div(meanSquare.add(eps).sqrt()).mul(weight);
             }
-            NDArray centred = x.sub(x.mean(new int[] {-1}, true));
-            NDArray variance = centred.square().mean(new int[] {-1}, true);
-            return centred.div(variance.add(eps).sqrt()).mul(weight).add(bias);
+            return LayerNorm.layerNorm(x, weight.getShape(), weight, bias, (float) eps).singletonOrThrow(); // fused torch layer_norm
         }
     }
 
@@ -213,9 +214,10 @@ final class DjlTransformer {
         return switch (config.activation()) {
             case "silu" -> x.mul(Activation.sigmoid(x));
             case "relu" -> Activation.relu(x);
-            case "gelu" -> x.mul(x.div(Math.sqrt(2)).erf().add(1)).mul(0.5);
-            // gelu_new, gelu_pytorch_tanh, gelu_fast: the tanh approximation
-            default -> x.mul(x.pow(3).mul(0.044715).add(x).mul(Math.sqrt(2 / Math.PI)).tanh().add(1)).mul(0.5);
+            case "gelu" -> Activation.gelu(x); // torch gelu, exact (erf)
+            // gelu_new, gelu_pytorch_tanh, gelu_fast: 0.5x(1 + tanh(z)) with z = √(2/π)(x + 0.044715x³),
+            // computed as x·sigmoid(2z) (the same function, fewer [B, T, 4D] temporaries)
+            default -> x.mul(Activation.sigmoid(x.mul(x.square().mul(2 * 0.044715 * SQRT_2_OVER_PI).add(2 * SQRT_2_OVER_PI))));
         };
     }
 }

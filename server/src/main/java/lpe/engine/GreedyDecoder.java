@@ -27,8 +27,8 @@ public final class GreedyDecoder {
         int total = Math.min(prompt.length + maxTokens, context);
         int[] ids = Arrays.copyOf(prompt, total);
         for (int n = prompt.length; n < total; n++) {
-            int[] prefix = Arrays.copyOf(ids, n);
-            float[] logits = engine.run(new EngineRequest(new int[][] {prefix}, Set.of(Output.LOGITS), null)).logits()[0];
+            int[] sequence = Arrays.copyOf(ids, n);
+            float[] logits = engine.run(new EngineRequest(new int[][] {sequence}, Set.of(Output.LOGITS), null)).logits()[0];
             ids[n] = argmax(logits);
         }
         return ids;

@@ -115,6 +115,15 @@ public final class ModelLocator {
         log.info("downloading {}@{} from {} into {}", repo, revision, endpoint, hubCache);
         Files.createDirectories(repoDir);
         Path staging = Files.createTempDirectory(repoDir, "download-");
+        try {
+            return downloadInto(staging, repo, revision, repoDir);
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            deleteRecursively(staging); // no half-downloaded snapshot is ever left behind
+            throw e;
+        }
+    }
+
+    private Path downloadInto(Path staging, String repo, String revision, Path repoDir) throws IOException, InterruptedException {
         String commit = fetch(repo, revision, "config.json", staging, true).orElse(revision);
         fetch(repo, revision, "tokenizer.json", staging, true);
         fetch(repo, revision, "tokenizer_config.json", staging, false);

@@ -10,6 +10,7 @@ import java.util.Set;
 import lpe.model.Model;
 import lpe.model.ModelLoader;
 import lpe.model.TestModels;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -38,6 +39,24 @@ class DjlEngineFixtureTest {
                 assertClose(c.logits(), forward.logits(), where + " no-grad logits");
                 assertNull(forward.activations());
                 assertNull(forward.embeddingGradients());
+            }
+        }
+    }
+
+    /** The real stories260K (trained weights, 4 KV heads for 8 query heads) against transformers on the same files. */
+    @Test
+    void stories260KMatchesTransformers() {
+        Model model = new ModelLoader().load(TestModels.stories260K());
+        Reference reference = Reference.readFile(TestModels.fixture("stories260K_reference.json"));
+        try (DjlEngine engine = new DjlEngine(model)) {
+            for (Reference.Case c : reference.cases()) {
+                String where = "stories260K " + c.tokens().length + "x" + c.tokens()[0].length;
+                EngineResult all = engine.run(new EngineRequest(c.tokens(), EnumSet.allOf(Output.class), c.targets()));
+                assertClose(c.logits(), all.logits(), where + " logits");
+                assertClose(c.activations(), all.activations(), where + " activations");
+                for (int b = 0; b < c.tokens().length; b++) {
+                    assertClose(c.gradients()[b], all.embeddingGradients()[b], where + " gradients row " + b);
+                }
             }
         }
     }

@@ -94,6 +94,19 @@ class DjlEngineTest {
     }
 
     @Test
+    void callsFreeEveryIntermediateArray() {
+        int[][] tokens = {{1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}};
+        engine.run(new EngineRequest(tokens, EnumSet.allOf(Output.class), new int[] {1, 2}));
+        int held = engine.managedArrays();
+        for (int i = 0; i < 5; i++) {
+            engine.run(new EngineRequest(tokens, EnumSet.allOf(Output.class), new int[] {1, 2}));
+            engine.run(new EngineRequest(tokens, Set.of(Output.LOGITS), null));
+            engine.projectOntoEmbeddings(new float[2][32], new int[] {1, 2, 3});
+        }
+        assertEquals(held, engine.managedArrays());
+    }
+
+    @Test
     void refusesTokenIdsOutsideTheVocabulary() {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> engine.run(new EngineRequest(new int[][] {{1, 2}, {3, 64}}, Set.of(Output.LOGITS), null)));

@@ -14,10 +14,14 @@ record Reference(String model, Encode encode, List<Case> cases) {
     record Case(int[][] tokens, int[] targets, float[][] logits, float[][] activations, float[][][] gradients) {}
 
     static Reference read(Path fixture) {
+        return readFile(fixture.resolve("reference.json"));
+    }
+
+    static Reference readFile(Path file) {
         try {
-            return new Gson().fromJson(Files.readString(fixture.resolve("reference.json")), Reference.class);
+            return new Gson().fromJson(Files.readString(file), Reference.class);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + fixture.resolve("reference.json"), e);
+            throw new IllegalStateException("cannot read " + file, e);
         }
     }
 }

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The estimators on the real stories260K model (DjlEngine), on a distribution of 16³ = 4,096 inputs that exact
  * enumeration covers: "<s> ▁Once" then three positions of 16 tokens each with geometric weights 0.6^k, so that
- * targets range from common to far below 1e-6. 100 seeds per claim, through {@link CachingEngine}. Below 1e-6
- * (target id 312, p = 1.8e-7) neither ITGIS nor MHIS found a single hit in 30 runs of 2^12 at any T in
- * {0.1 … 8}: that claim of the issue is not verified here (README, "Estimators").
+ * targets range from common to far below 1e-6. 100 seeds per claim, through {@link CachingEngine}. For argmax below
+ * 1e-6 (target id 312, p = 1.8e-7) neither ITGIS nor MHIS found a single hit in 30 runs of 2^12 at any T in
+ * {0.1 … 8}; below 1e-6 only temperature sampling is verified here (README, "Estimators").
  */
 class Stories260KEstimatorsTest {
     static final int SEEDS = 100;
@@ -30,6 +30,8 @@ class Stories260KEstimatorsTest {
     static CachingEngine engine;
     static InputDistribution distribution;
     static double[] exact;
+    static int rareSampled;
+    static double rareSampledExact;
 
     @BeforeAll
     static void enumerate() {
@@ -56,6 +58,37 @@ class Stories260KEstimatorsTest {
         for (double p : new double[] {1e-3, 1e-4}) {
             engine.prefetch(inputs, targetNear(p)); // gradients of the targets the tests use
         }
+        // temperature-1 sampling: E_x[softmax(M(x))_t] for every t in one pass, and the token nearest 1e-7
+        float[][] logits = engine.run(new lpe.engine.EngineRequest(inputs.toArray(int[][]::new),
+                java.util.EnumSet.of(lpe.engine.Output.LOGITS), null)).logits();
+        double[] sampled = new double[exact.length];
+        for (int k = 0; k < inputs.size(); k++) {
+            int[] x = inputs.get(k);
+            double weight = 1;
+            for (int i = 2; i < x.length; i++) {
+                weight *= distribution.position(i).probability(distribution.position(i).indexOf(x[i]));
+            }
+            double max = Double.NEGATIVE_INFINITY;
+            for (float l : logits[k]) {
+                max = Math.max(max, l);
+            }
+            double z = 0;
+            for (float l : logits[k]) {
+                z += Math.exp(l - max);
+            }
+            for (int t = 0; t < sampled.length; t++) {
+                sampled[t] += weight * Math.exp(logits[k][t] - max) / z;
+            }
+        }
+        double best = Double.POSITIVE_INFINITY;
+        for (int t = 0; t < sampled.length; t++) {
+            if (Math.abs(Math.log(sampled[t] / 1e-7)) < best) {
+                best = Math.abs(Math.log(sampled[t] / 1e-7));
+                rareSampled = t;
+                rareSampledExact = sampled[t];
+            }
+        }
+        engine.prefetch(inputs, rareSampled);
     }
 
     @AfterAll
@@ -127,6 +160,23 @@ class Stories260KEstimatorsTest {
         int target = targetNear(1e-4);
         Estimate[] runs = runSeeds(new Itgis(), target, 1 << 12, 1.0, SEEDS);
         assertUnbiased(runs, exact[target]);
+    }
+
+    /**
+     * Below 1e-6 with the temperature-sampling behaviour, where every sample carries a value: ITGIS's mean over 100
+     * seeds is within 3 standard errors of E_x[softmax(M(x))_t] (measured 1.006e-7 ± 0.023e-7 against 0.995e-7). Its
+     * intervals cover only 52 of 100 times at n = 2^12 (heavy-tailed weights: the per-run error is underestimated);
+     * coverage is not asserted (README).
+     */
+    @Test
+    void itgisIsUnbiasedBelow1em6ForTemperatureSampling() {
+        assertTrue(rareSampledExact < 1e-6, "fixture: E[softmax_t] = " + rareSampledExact);
+        Estimate[] runs = new Estimate[SEEDS];
+        for (int s = 0; s < SEEDS; s++) {
+            runs[s] = new Itgis().run(new EstimationProblem(distribution, rareSampled, new Behavior.Sample(1.0),
+                    1 << 12, 1.0, 3000 + s), engine, ProgressListener.NONE);
+        }
+        assertUnbiased(runs, rareSampledExact);
     }
 
     /** T = 2: at T = 1 the chains mix badly here (measured mean/exact 0.08 over 10 runs at 2^12). */

@@ -92,11 +92,14 @@ class ModelLocatorTest {
     }
 
     @Test
-    void badModelArgumentsAreExplained() {
+    void badModelArgumentsAreExplained() throws IOException {
         ModelLocator locator = new ModelLocator(tmp, URI.create("http://127.0.0.1:9"));
         String m = assertThrows(IllegalArgumentException.class, () -> locator.resolve("../no/such/dir")).getMessage();
         assertTrue(m.contains("'../no/such/dir'") && m.contains("ORG/NAME"), m);
         m = assertThrows(IllegalArgumentException.class, () -> locator.resolve("org/absent")).getMessage();
         assertTrue(m.contains("org/absent") && m.contains("downloading from http://127.0.0.1:9 failed"), m);
+        try (var left = Files.list(tmp.resolve("models--org--absent"))) {
+            assertEquals(0, left.count(), "no partial download is left in the cache");
+        }
     }
 }
