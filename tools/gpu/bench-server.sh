@@ -2,6 +2,8 @@
 # On a GPU host with PyTorch: builds the native engine against the host's torch (as tools/gpu/run.sh does), unpacks
 # build/gpu-server.tar.xz (tools/gpu/pack-server.sh) and runs `lpe bench server` on CUDA. Extra arguments go to the
 # bench (e.g. --jobs 64 --budget 256). Output: the bench's JSON line on stdout, logs in ${OUT:-/tmp/lpe-gpu-server}.
+# RUST_FLAVOR=cpu: DJL would otherwise look for a CUDA build of the tokenizers library on a GPU host (none is bundled);
+# ai.djl.util.cuda.fork: DJL probes CUDA in a child process, not by loading a second CUDA runtime into this one.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -26,6 +28,6 @@ if [ ! -f "$lib" ]; then
 fi
 [ -f "$lib" ] || { echo "bench-server: native build failed" >&2; tail -30 "$out/build.log" >&2; exit 1; }
 nvidia-smi --query-gpu=name --format=csv,noheader >&2
-build/gpu-server/java/bin/java --enable-native-access=ALL-UNNAMED -Xmx16g -Dlpe.native.library="$lib" \
+build/gpu-server/java/bin/java --enable-native-access=ALL-UNNAMED -Xmx16g -DRUST_FLAVOR=cpu -Dai.djl.util.cuda.fork=true -Dlpe.native.library="$lib" \
   -cp "build/gpu-server/lib/*" lpe.cli.Lpe bench server --model-root build/gpu-server/models \
   --engine native --device cuda --json "$@" 2> "$out/bench.log"

@@ -39,8 +39,27 @@ public final class EngineOptions {
                 }
                 yield new DjlModels();
             }
-            case "native" -> new NativeModels(NativeLibrary.load(), device, NativePrecision.parse(precision));
+            case "native" -> {
+                if (device.startsWith("cuda")) {
+                    keepDjlOffTheGpu();
+                }
+                yield new NativeModels(NativeLibrary.load(), device, NativePrecision.parse(precision));
+            }
             default -> throw new IllegalArgumentException("--engine " + engine + " is not supported; expected djl or native");
         };
+    }
+
+    /**
+     * The tokenizers (DJL) probe CUDA when they load: in-process, that loads a second CUDA runtime next to the native
+     * engine's libtorch, after which its CUDA calls fail ("invalid resource handle"; seen on an H200). Probe in a child
+     * process instead, and take the CPU build of the tokenizers library (the only one bundled). Explicit settings win.
+     */
+    private static void keepDjlOffTheGpu() {
+        if (System.getProperty("ai.djl.util.cuda.fork") == null) {
+            System.setProperty("ai.djl.util.cuda.fork", "true");
+        }
+        if (System.getProperty("RUST_FLAVOR") == null && System.getenv("RUST_FLAVOR") == null) {
+            System.setProperty("RUST_FLAVOR", "cpu");
+        }
     }
 }

@@ -117,20 +117,9 @@ public final class EstimateCommand implements Callable<Integer> {
         }
     }
 
-    /** On a terminal, one updating line on stderr per batch; otherwise nothing. */
+    /** On a terminal, the progress bar on stderr (samples, estimate, interval, rate); otherwise nothing. */
     private ProgressListener progress() {
-        if (System.console() == null) {
-            return ProgressListener.NONE;
-        }
-        PrintWriter err = spec.commandLine().getErr();
-        return (done, total, partial) -> {
-            err.printf(Locale.ROOT, "\r%s %5.1f%%  estimate %.3e", partial.method(), 100.0 * done / total,
-                    partial.estimate());
-            if (done >= total) {
-                err.println();
-            }
-            err.flush();
-        };
+        return ProgressBar.inProcess();
     }
 
     private void print(Result r) {

@@ -2,6 +2,7 @@ package lpe.cli;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import lpe.estimate.ProgressListener;
 import lpe.v1.Estimate;
 import lpe.v1.Progress;
 
@@ -24,6 +25,29 @@ final class ProgressBar {
     /** A bar on stderr if stderr is a terminal, else one that draws nothing. */
     static ProgressBar onTerminal() {
         return new ProgressBar(Terminal.stderr() ? System.err : null);
+    }
+
+    /**
+     * The same bar for an in-process run: an estimator's partial estimates, with the rate measured from the first
+     * update's clock (the bar draws nothing when stderr is not a terminal).
+     */
+    static ProgressListener inProcess() {
+        return inProcess(onTerminal());
+    }
+
+    static ProgressListener inProcess(ProgressBar bar) {
+        long start = System.nanoTime();
+        return (done, budget, partial) -> {
+            double seconds = (System.nanoTime() - start) / 1e9;
+            bar.update(Progress.newBuilder().setSamplesDone(done).setBudget(budget)
+                    .setRate(seconds > 0 ? done / seconds : 0)
+                    .addCurrent(Estimate.newBuilder().setEstimate(partial.estimate()).setCi95Low(partial.ci95Low())
+                            .setCi95High(partial.ci95High()))
+                    .build());
+            if (done >= budget) {
+                bar.finish();
+            }
+        };
     }
 
     synchronized void update(Progress progress) {

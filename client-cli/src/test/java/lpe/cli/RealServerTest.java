@@ -111,7 +111,7 @@ class RealServerTest {
         Files.writeString(spec, "{\"name\": \"gt\", \"positions\": [{\"id\": 1}, {\"ids\": [300, 301, 302, 303, 304,"
                 + " 305, 306, 307, 308, 309]}, {\"ids\": [310, 311, 312, 313, 314, 315, 316, 317, 318, 319]}]}");
         Path out = dir.resolve("counts.json");
-        int n = 128; // small: the server answers 256 targets per naive job, and its cost grows with targets x samples
+        int n = 16; // small: the server answers 256 targets per naive job, and its cost grows with targets x samples
         var run = CliRun.of("ground-truth", "--server", at, "--model", "stories260K", "--dist", spec.toString(),
                 "--samples", Integer.toString(n), "--seed", "3", "--out", out.toString());
         assertEquals(0, run.exit(), run.err());
