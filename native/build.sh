@@ -20,6 +20,7 @@ else
   echo "native/build.sh: no libtorch found: install Debian's libtorch-dev, or pip's torch, or set LIBTORCH=<libtorch folder>" >&2
   exit 1
 fi
+rm -f "$out/CMakeCache.txt"  # a libtorch found by an earlier run must not stick
 cmake -S "$root/native" -B "$out" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release
 cmake --build "$out" -j "$(nproc)"
 echo "native/build.sh: built $out/liblpe_native.so against ${torch_root:-Debian libtorch-dev}"

@@ -26,6 +26,9 @@ typedef struct lpe_model lpe_model;
 LPE_API const char* lpe_torch_version(void);
 LPE_API int lpe_cuda_available(void);
 
+/* Sets libtorch's CPU intra-op thread count (at::set_num_threads), applied on every later call from any thread. */
+LPE_API void lpe_set_cpu_threads(int32_t threads);
+
 /*
  * Starts a model. config: one "key=value" per line with the keys arch (llama|gpt2|gpt_neox), vocab, hidden, layers,
  * heads, kv_heads, head_dim, intermediate, context, norm_eps, rope_theta, rotary_dim, tied (0|1),

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,14 @@ struct lpe_model {
 
 namespace {
 
+// OpenMP's thread count is per calling thread, and Java calls from many threads: every entry applies it.
+std::atomic<int> cpu_threads{0};
+
+void apply_cpu_threads() {
+    int n = cpu_threads.load();
+    if (n > 0 && at::get_num_threads() != n) at::set_num_threads(n);
+}
+
 void write_error(char* err, int64_t errlen, const std::string& message) {
     if (err == nullptr || errlen <= 0) return;
     size_t n = std::min<size_t>(message.size(), static_cast<size_t>(errlen - 1));
@@ -39,6 +48,7 @@ template <typename Body>
 int guarded(char* err, int64_t errlen, Body body) {
     std::string message;
     try {
+        apply_cpu_threads();
         body();
         return LPE_OK;
     } catch (const std::bad_alloc&) {
@@ -93,6 +103,10 @@ int lpe_cuda_available(void) {
     } catch (...) {
         return 0;
     }
+}
+
+void lpe_set_cpu_threads(int32_t threads) {
+    if (threads > 0) cpu_threads.store(threads);
 }
 
 lpe_model* lpe_model_create(const char* config, const char* device, const char* precision, char* err, int64_t errlen) {

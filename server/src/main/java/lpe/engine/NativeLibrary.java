@@ -25,6 +25,12 @@ public final class NativeLibrary {
     public static final String ENV = "LPE_NATIVE_LIBRARY";
     /** Where native/build.sh puts the library, relative to the repository root. */
     public static final String BUILD_PATH = "build/native/liblpe_native.so";
+    /**
+     * libtorch's CPU intra-op threads (default 1). Decision: OpenMP's spinning threads cost 10 to 50 times on a
+     * shared or busy host (measured here: 64 rows of stories260K, forward 17 ms with 1 thread, 768 ms with 2 while
+     * other builds ran); raise it on a dedicated CPU host. GPU work does not depend on it.
+     */
+    public static final String THREADS_PROPERTY = "lpe.native.threads";
 
     static final int OK = 0;
     static final int OUT_OF_MEMORY = 2;
@@ -33,6 +39,7 @@ public final class NativeLibrary {
     private final Path path;
     final MethodHandle torchVersion;
     final MethodHandle cudaAvailable;
+    final MethodHandle setCpuThreads;
     final MethodHandle modelCreate;
     final MethodHandle modelAddTensor;
     final MethodHandle modelFinish;
@@ -49,6 +56,7 @@ public final class NativeLibrary {
         SymbolLookup symbols = SymbolLookup.loaderLookup();
         torchVersion = bind(linker, symbols, "lpe_torch_version", FunctionDescriptor.of(ADDRESS));
         cudaAvailable = bind(linker, symbols, "lpe_cuda_available", FunctionDescriptor.of(JAVA_INT));
+        setCpuThreads = bind(linker, symbols, "lpe_set_cpu_threads", FunctionDescriptor.ofVoid(JAVA_INT));
         modelCreate = bind(linker, symbols, "lpe_model_create",
                 FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
         modelAddTensor = bind(linker, symbols, "lpe_model_add_tensor",
@@ -93,7 +101,21 @@ public final class NativeLibrary {
                     + ". If a libtorch library is named, the libtorch it was built against is gone; rebuild with native/build.sh"
                     + " or put libtorch's lib directory on LD_LIBRARY_PATH", e);
         }
-        return new NativeLibrary(file);
+        NativeLibrary library = new NativeLibrary(file);
+        library.setCpuThreads(Integer.getInteger(THREADS_PROPERTY, 1));
+        return library;
+    }
+
+    /** Sets libtorch's CPU intra-op thread count for the whole process. */
+    public void setCpuThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("-D" + THREADS_PROPERTY + " is " + threads + "; expected 1 or more");
+        }
+        try {
+            setCpuThreads.invokeExact(threads);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     private static MethodHandle bind(Linker linker, SymbolLookup symbols, String name, FunctionDescriptor descriptor) {
