@@ -13,6 +13,7 @@ import picocli.CommandLine.ScopeType;
         description = "Estimate the probability that a language model produces a rare output.",
         subcommands = {
             // one line per subcommand; keep the order of DESIGN.md's contract
+            DemoCommand.class,
             GenerateCommand.class,
             LogitsCommand.class,
             DistsCommand.class,

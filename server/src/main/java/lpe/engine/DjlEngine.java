@@ -14,14 +14,17 @@ import lpe.model.Tensor;
  * The {@link Engine} on DJL's PyTorch engine (CPU). Token ids are turned into input embeddings here, in Java, so that
  * every request gets a fresh leaf tensor and autograd gives d logit / d embeddings directly.
  *
- * <p>Thread safety: no-gradient forwards run concurrently; forwards with gradients are serialised by a lock that is
- * process-wide, because DJL allows only one GradientCollector per process at a time. Every intermediate array of a
+ * <p>Thread safety: every call (forward, forward with gradients, projection) holds one process-wide lock. DJL allows
+ * only one GradientCollector per process, and a no-gradient forward that ran beside a collecting backward gave
+ * intermittent NaN gradients in the full test suite (jobs of one test still running while the next test's gradients
+ * were taken), so calls are serialised rather than only the backward ones. libtorch still uses its intra-op threads
+ * inside each call, and the Batcher already fuses the rows of all jobs into one call at a time. Every intermediate array of a
  * call is freed when the call ends (an NDScope per call).
  */
 public final class DjlEngine implements Engine, AutoCloseable {
 
     /** DJL permits one GradientCollector per process, whatever the model; so the lock is per process too. */
-    private static final ReentrantLock GRADIENT_LOCK = new ReentrantLock();
+    private static final ReentrantLock LOCK = new ReentrantLock();
 
     private final Model model;
     private final NDManager manager;
@@ -72,9 +75,7 @@ public final class DjlEngine implements Engine, AutoCloseable {
     EngineResult runFromEmbeddings(float[] inputs, int rows, int length, Set<Output> outputs, int[] targets) {
         int d = shape.modelWidth();
         boolean gradients = outputs.contains(Output.EMBEDDING_GRADIENTS);
-        if (gradients) {
-            GRADIENT_LOCK.lock();
-        }
+        LOCK.lock();
         try (NDManager call = manager.newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = call.create(inputs, new Shape(rows, length, d));
@@ -106,9 +107,7 @@ public final class DjlEngine implements Engine, AutoCloseable {
             }
             return new EngineResult(logits, activations, inputGradients);
         } finally {
-            if (gradients) {
-                GRADIENT_LOCK.unlock();
-            }
+            LOCK.unlock();
         }
     }
 
@@ -130,11 +129,14 @@ public final class DjlEngine implements Engine, AutoCloseable {
         for (int n = 0; n < vectors.length; n++) {
             System.arraycopy(vectors[n], 0, flat, n * d, d);
         }
+        LOCK.lock();
         try (NDManager call = manager.newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray v = call.create(flat, new Shape(vectors.length, d));
             NDArray chosenT = call.create(DjlWeights.transpose(rowsOf(embeddings, ids, d), ids.length, d), new Shape(d, ids.length));
             return split(v.matMul(chosenT).toFloatArray(), vectors.length, ids.length);
+        } finally {
+            LOCK.unlock();
         }
     }
 

@@ -1,0 +1,58 @@
+package lpe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import lpe.model.Model;
+import lpe.model.ModelLoader;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The demo's fixed choice holds against its recorded ground truth, and the command prints the contract's JSON. */
+class DemoCommandTest {
+
+    private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+
+    @Test
+    void targetLiesBetween1e8And1e6InTheRecordedGroundTruth() throws Exception {
+        Model model = new ModelLoader().load(ROOT.resolve(DemoCommand.MODEL));
+        int target = model.vocabulary().id(DemoCommand.TARGET).orElseThrow();
+        JsonObject truth = JsonParser.parseString(
+                Files.readString(ROOT.resolve("tools/gpu/results/gt-hex-gelu-1l.json"))).getAsJsonObject();
+        long samples = truth.get("samples").getAsLong();
+        long count = truth.getAsJsonArray("counts").get(target).getAsLong();
+        double p = (double) count / samples;
+        assertEquals(model.vocabulary().size(), truth.getAsJsonArray("counts").size());
+        assertTrue(p >= 1e-8 && p <= 1e-6, "ground truth of the demo target: " + p);
+        assertTrue(DemoCommand.REFERENCE.contains(count + " of " + String.format("%,d", samples)),
+                "the printed reference must quote the recorded counts: " + DemoCommand.REFERENCE);
+    }
+
+    @Test
+    void printsTheEstimateJsonWithItsReference() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(new Lpe());
+        cli.setOut(new PrintWriter(out));
+        System.setProperty("lpe.home", ROOT.toString());
+        int code = cli.execute("demo", "--budget", "512", "--json");
+        assertEquals(0, code);
+        String[] lines = out.toString().strip().split("\n");
+        JsonObject o = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+        assertEquals("itgis", o.get("method").getAsString());
+        assertEquals(DemoCommand.TARGET, o.getAsJsonObject("target").get("token").getAsString());
+        assertEquals(512, o.get("forward_passes").getAsLong());
+        assertEquals(512, o.get("backward_passes").getAsLong());
+        assertEquals(DemoCommand.SEED, o.get("seed").getAsLong());
+        double lo = o.getAsJsonArray("ci95").get(0).getAsDouble();
+        double hi = o.getAsJsonArray("ci95").get(1).getAsDouble();
+        double estimate = o.get("estimate").getAsDouble();
+        assertTrue(lo <= estimate && estimate <= hi, "interval must contain the estimate: " + o);
+        assertEquals(DemoCommand.REFERENCE, o.get("reference").getAsString());
+    }
+}
