@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code lpe bench}: benchmarks (timings live here, never in tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.EngineBench.class, EstimatorBench.class})
+        subcommands = {BenchCommand.EngineBench.class, EstimatorBench.class, ServerBench.class})
 public final class BenchCommand implements Runnable {
 
     @Spec

@@ -52,22 +52,41 @@ public final class EstimateCommand implements Callable<Integer> {
     @Option(names = "--qld-public-code", description = "QLD as the paper's public code computes it (METHODS.md §3.7).")
     boolean qldPublicCode;
 
-    @Option(names = "--server", description = "HOST:PORT of an lpe server (default: run in-process).")
-    String server;
+    @Mixin
+    ServerOptions server;
+
+    @Option(names = "--detach", description = "With --server: submit the job, print {\"id\": ..} and return.")
+    boolean detach;
 
     @Option(names = "--json", description = "Print one JSON object as the last line of stdout.")
     boolean json;
 
     @Override
     public Integer call() {
-        if (server != null) {
-            throw new ParameterException(spec.commandLine(), "--server: not available in this build; leave it out"
-                    + " to run in-process");
+        if (server.remote()) {
+            return new ServerJob(server, spec.commandLine().getOut()).run(jobSpec(), json, detach);
+        }
+        if (detach) {
+            throw new ParameterException(spec.commandLine(), "--detach: only with --server (an in-process run has no"
+                    + " job to leave running)");
         }
         long s = seed != null ? seed : new SplittableRandom().nextLong() >>> 1;
         Result result = runInProcess(s);
         print(result);
         return 0;
+    }
+
+    /** The job a server runs for these options; the options only an in-process run has are refused. */
+    private lpe.v1.JobSpec jobSpec() {
+        if (problem.corpus != null) {
+            throw new ParameterException(spec.commandLine(), "--corpus: not available with --server (the server"
+                    + " never reads client files); use a preset without corpus weights, or a JSON spec");
+        }
+        if (qldPublicCode) {
+            throw new ParameterException(spec.commandLine(), "--qld-public-code: not available with --server");
+        }
+        return JobSpecs.of(problem.model, problem.dist, problem.target, problem.behavior, method, budget, temperature,
+                seed).build();
     }
 
     /** The method's estimate on the local CPU engine. */

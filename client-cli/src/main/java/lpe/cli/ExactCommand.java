@@ -31,8 +31,29 @@ public final class ExactCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object as the last line of stdout.")
     boolean json;
 
+    @Mixin
+    ServerOptions server;
+
+    @Option(names = "--detach", description = "With --server: submit the job, print {\"id\": ..} and return.")
+    boolean detach;
+
     @Override
     public Integer call() {
+        if (server.remote()) {
+            // the server runs exact enumeration as the estimator named "exact"; it ignores budget and seed
+            if (problem.corpus != null) {
+                throw new ParameterException(spec.commandLine(), "--corpus: not available with --server (the server"
+                        + " never reads client files)");
+            }
+            var job = JobSpecs.of(problem.model, problem.dist, problem.target, problem.behavior, "exact", 1, null, null);
+            return new ServerJob(server, spec.commandLine().getOut()).run(job.build(), detach, done -> {
+                var e = done.getResult().getEstimates(0);
+                print(e.getEstimate(), e.getSamples(), e.getSeconds());
+            });
+        }
+        if (detach) {
+            throw new ParameterException(spec.commandLine(), "--detach: only with --server");
+        }
         Behavior behavior = problem.behavior(spec);
         Model model = LocalModels.load(problem.model);
         InputDistribution d = problem.distribution(model, spec);
@@ -44,17 +65,21 @@ public final class ExactCommand implements Callable<Integer> {
         } catch (IllegalArgumentException ex) {
             throw new ParameterException(spec.commandLine(), "--dist: " + ex.getMessage(), ex);
         }
+        print(e.estimate(), e.samples(), e.seconds());
+        return 0;
+    }
+
+    private void print(double probability, long inputs, double seconds) {
         var out = spec.commandLine().getOut();
         if (json) {
             JsonObject o = new JsonObject();
-            o.addProperty("probability", e.estimate());
-            o.addProperty("inputs", e.samples());
-            o.addProperty("seconds", e.seconds());
+            o.addProperty("probability", probability);
+            o.addProperty("inputs", inputs);
+            o.addProperty("seconds", seconds);
             out.println(o);
         } else {
-            out.printf("probability %.6e  (%d inputs, %.2f s)%n", e.estimate(), e.samples(), e.seconds());
+            out.printf("probability %.6e  (%d inputs, %.2f s)%n", probability, inputs, seconds);
         }
         out.flush();
-        return 0;
     }
 }

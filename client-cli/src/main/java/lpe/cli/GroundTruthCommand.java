@@ -20,6 +20,7 @@ import lpe.engine.DjlEngine;
 import lpe.estimate.GroundTruth;
 import lpe.model.Model;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -35,6 +36,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "ground-truth", mixinStandardHelpOptions = true,
         description = "Argmax counts for every token by naive sampling (resumable; shards merge with --merge).")
 public final class GroundTruthCommand implements Callable<Integer> {
+
+    /** The server's limit on the targets of one job. */
+    private static final int MAX_TARGETS_PER_JOB = 256;
 
     @Spec
     CommandSpec spec;
@@ -60,12 +64,15 @@ public final class GroundTruthCommand implements Callable<Integer> {
     @Option(names = "--merge", arity = "1..*", description = "Count files of shards (distinct seeds) to add into --out.")
     List<Path> merge;
 
+    @Mixin
+    ServerOptions server;
+
     /** The contents of a counts file. */
     record Counts(String model, String dist, List<Long> seeds, long samples, long[] counts) {}
 
     @Override
     public Integer call() {
-        Counts result = merge != null ? merged() : counted();
+        Counts result = merge != null ? merged() : server.remote() ? countedOnServer() : counted();
         write(out, result);
         JsonObject summary = new JsonObject();
         summary.addProperty("out", out.toString());
@@ -114,6 +121,41 @@ public final class GroundTruthCommand implements Callable<Integer> {
             });
         }
         return new Counts(model, dist, List.of(seed), Math.max(done, samples), c);
+    }
+
+    /**
+     * The counts by naive sampling on the server: naive jobs serve every target from the same rows, so one job per 256
+     * tokens (the server's limit of targets per job) with this seed, and count = estimate × samples for each token. The
+     * file is written once, at the end (no resume), and counts the server's sample stream, not the in-process one.
+     */
+    private Counts countedOnServer() {
+        if (model == null || dist == null || samples == null || samples <= 0) {
+            throw new ParameterException(spec.commandLine(), "--model, --dist and a positive --samples are required");
+        }
+        if (corpus != null) {
+            throw new ParameterException(spec.commandLine(), "--corpus: not available with --server (the server"
+                    + " never reads client files)");
+        }
+        int vocabulary;
+        try (var client = server.connect()) {
+            vocabulary = client.loadModel(model).getVocabularySize();
+        } catch (io.grpc.StatusRuntimeException e) {
+            throw server.explain(e, "loading model " + model);
+        }
+        long[] counts = new long[vocabulary];
+        var job = new ServerJob(server, spec.commandLine().getOut());
+        for (int from = 0; from < vocabulary; from += MAX_TARGETS_PER_JOB) {
+            var request = JobSpecs.of(model, dist, "id:0", null, "naive", samples, null, seed).clearTargets();
+            for (int id = from; id < Math.min(vocabulary, from + MAX_TARGETS_PER_JOB); id++) {
+                request.addTargets(lpe.v1.TargetRef.newBuilder().setId(id));
+            }
+            job.run(request.build(), false, done -> {
+                for (var e : done.getResult().getEstimatesList()) {
+                    counts[e.getTarget().getId()] = Math.round(e.getEstimate() * e.getSamples());
+                }
+            });
+        }
+        return new Counts(model, dist, List.of(seed), samples, counts);
     }
 
     private Counts merged() {

@@ -1,7 +1,10 @@
 package lpe.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code lpe} command: every subcommand of DESIGN.md's command-line contract. */
 @Command(
@@ -16,16 +19,29 @@ import picocli.CommandLine.Command;
             ExactCommand.class,
             EstimateCommand.class,
             GroundTruthCommand.class,
+            ServeCommand.class,
+            JobsCommand.class,
+            WatchCommand.class,
+            CancelCommand.class,
+            ReportCommand.class,
             BenchCommand.class,
         })
 public final class Lpe implements Runnable {
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Show stack traces of failures.")
+    boolean verbose;
 
     @Override
     public void run() {
         new CommandLine(this).usage(System.out);
     }
 
+    /** The command line with one-line error reporting (stack traces only with --verbose). */
+    static CommandLine commandLine(String... args) {
+        return new CommandLine(new Lpe()).setExecutionExceptionHandler(new OneLineErrors(List.of(args)));
+    }
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Lpe()).execute(args));
+        System.exit(commandLine(args).execute(args));
     }
 }

@@ -1,0 +1,118 @@
+package lpe.cli;
+
+import com.google.inject.Guice;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import lpe.api.LpeServer;
+import lpe.api.RuntimeModule;
+import lpe.api.ServerConfig;
+import lpe.api.ServerModule;
+import lpe.batching.BatcherConfig;
+import lpe.jobs.JobsConfig;
+import lpe.jobs.ModelLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lpe serve}: the gRPC estimation server. Models are directory names under {@code --model-root}; jobs live in
+ * the SQLite store {@code --store}, which a restarted server picks up (finished results kept, queued jobs rerun,
+ * running ones marked interrupted). SIGTERM / Ctrl-C shut it down gracefully.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gRPC estimation server.")
+public final class ServeCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+    private static final int DEFAULT_METRICS_PORT = 9464;
+
+    @Option(names = "--port", defaultValue = "50051", description = "gRPC port (default ${DEFAULT-VALUE}; 0 picks one).")
+    int port;
+
+    @Option(names = "--model-root", description = "Directory whose subdirectories are the models"
+            + " (default: $LPE_MODEL_ROOT, else <repository>/models).")
+    Path modelRoot;
+
+    @Option(names = "--store", description = "SQLite job store (default: <repository>/runtime/jobs.db).")
+    Path store;
+
+    @Option(names = "--metrics-port", description = "Prometheus /metrics HTTP port (default 9464, or a free port"
+            + " when 9464 is taken; -1 disables).")
+    Integer metricsPort;
+
+    @Option(names = "--token", defaultValue = "${env:LPE_TOKEN}",
+            description = "Bearer token every call must carry (default: $LPE_TOKEN; none: no authentication).")
+    String token;
+
+    @Option(names = "--tls-cert", description = "PEM certificate chain; with --tls-key, serve TLS.")
+    Path tlsCertificate;
+
+    @Option(names = "--tls-key", description = "PEM private key (PKCS#8).")
+    Path tlsKey;
+
+    @Option(names = "--preload", split = ",", description = "Models to load before health reports SERVING.")
+    List<String> preload = new ArrayList<>();
+
+    @Option(names = "--max-running", defaultValue = "128", description = "Jobs running at once (default ${DEFAULT-VALUE}).")
+    int maxRunning;
+
+    @Option(names = "--max-queued", defaultValue = "1024",
+            description = "Jobs waiting behind them; more are refused RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}).")
+    int maxQueued;
+
+    @Option(names = "--max-budget", defaultValue = "16777216", description = "Largest budget of one job (default ${DEFAULT-VALUE}).")
+    long maxBudget;
+
+    @Option(names = "--batch-rows", defaultValue = "512", description = "Row limit of a device batch (default ${DEFAULT-VALUE}).")
+    int batchRows;
+
+    @Option(names = "--batch-delay-ms", defaultValue = "2",
+            description = "Longest wait for other jobs' rows before a batch runs (default ${DEFAULT-VALUE}).")
+    long batchDelayMillis;
+
+    @Mixin
+    EngineOptions engine;
+
+    @Override
+    public Integer call() throws Exception {
+        ModelLoader models = engine.models();
+        Path home = Path.of(System.getProperty("lpe.home", "."));
+        Path root = modelRoot != null ? modelRoot
+                : System.getenv("LPE_MODEL_ROOT") != null ? Path.of(System.getenv("LPE_MODEL_ROOT"))
+                : home.resolve("models");
+        if (!Files.isDirectory(root)) {
+            throw new IllegalArgumentException("--model-root " + root + " is not a directory");
+        }
+        JobsConfig jobs = new JobsConfig(root, store != null ? store : home.resolve("runtime/jobs.db"), maxRunning,
+                maxQueued, maxBudget, new BatcherConfig(batchRows, Duration.ofMillis(batchDelayMillis)));
+        ServerConfig config = new ServerConfig(port, metricsPort(), token == null || token.isEmpty() ? null : token,
+                tlsCertificate, tlsKey, preload);
+        LpeServer server = Guice.createInjector(new ServerModule(config, jobs), new RuntimeModule(models))
+                .getInstance(LpeServer.class)
+                .start();
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "lpe-shutdown"));
+        System.out.println("lpe serve: listening on port " + server.port()
+                + (server.metricsPort() >= 0 ? ", metrics on http://localhost:" + server.metricsPort() + "/metrics" : ""));
+        System.out.flush();
+        server.awaitTermination();
+        return 0;
+    }
+
+    private int metricsPort() {
+        if (metricsPort != null) {
+            return metricsPort;
+        }
+        try (ServerSocket probe = new ServerSocket(DEFAULT_METRICS_PORT)) {
+            return DEFAULT_METRICS_PORT;
+        } catch (IOException taken) {
+            log.warn("metrics port {} is taken; serving metrics on a free port instead", DEFAULT_METRICS_PORT);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,497 @@
+package lpe.batching;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import lpe.engine.Engine;
+import lpe.engine.EngineRequest;
+import lpe.engine.EngineResult;
+import lpe.engine.ModelShape;
+import lpe.engine.Output;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One per loaded model: fuses the rows that all running jobs ask for into device batches and hands each job its rows.
+ *
+ * <p>Every estimator thread gets its own {@link Participant} (an {@link Engine}); its {@code run} blocks until its
+ * rows ran. A single worker thread builds each batch from the participants' pending requests:
+ * <ul>
+ *   <li>rows of one batch share their length and requested outputs (the engine runs one shape at a time);
+ *   <li>fair: participants take turns, each taking at most an equal share of the row limit per round, and the first
+ *       participant of the rotation moves on every batch;
+ *   <li>a batch runs when it is full, when every open participant is waiting (no one else can add rows), or when its
+ *       oldest request waited {@link BatcherConfig#maxDelay()} and no other participant of the same job is about to
+ *       ask (see {@link #jobMateBusy});
+ *   <li>identical rows (same tokens, and same target when gradients are asked for) run once per batch: jobs on
+ *       several targets with one seed share their forward passes this way.
+ * </ul>
+ * A cancelled participant's pending rows are dropped at once, so its device work stops within the batch in flight.
+ * Device time is apportioned to participants by the rows they asked for.
+ */
+public final class Batcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Batcher.class);
+
+    private final String modelName;
+    private final Engine engine;
+    private final BatcherConfig config;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final List<Participant> participants = new ArrayList<>();
+    private final Thread worker;
+    private final MeterRegistry meters;
+    private final List<Meter> ownMeters = new ArrayList<>();
+    private final DistributionSummary batchRows;
+    private final Counter rowsRequestedCounter;
+    private final Counter rowsRunCounter;
+    private final Timer deviceTimer;
+    private int rotation;
+    private boolean closed;
+    private long batches;
+    private long rowsRequested;
+    private long rowsRun;
+    private long deviceNanos;
+
+    public Batcher(String modelName, Engine engine, BatcherConfig config, MeterRegistry meters) {
+        this.modelName = modelName;
+        this.engine = engine;
+        this.config = config;
+        this.meters = meters;
+        batchRows = register(DistributionSummary.builder("lpe.batch.rows")
+                .description("rows run per device batch")
+                .tag("model", modelName)
+                .register(meters));
+        rowsRequestedCounter = register(Counter.builder("lpe.rows.requested")
+                .description("rows asked for by jobs")
+                .tag("model", modelName)
+                .register(meters));
+        rowsRunCounter = register(Counter.builder("lpe.rows.run")
+                .description("rows run on the device (rate() of it is rows per second)")
+                .tag("model", modelName)
+                .register(meters));
+        deviceTimer = register(Timer.builder("lpe.batch.device")
+                .description("device time per batch")
+                .tag("model", modelName)
+                .register(meters));
+        register(Gauge.builder("lpe.batch.queue.rows", this, Batcher::pendingRows)
+                .description("rows waiting for a device batch")
+                .tag("model", modelName)
+                .register(meters));
+        worker = Thread.ofPlatform().name("batcher-" + modelName).daemon().start(this::work);
+    }
+
+    private <M extends Meter> M register(M meter) {
+        ownMeters.add(meter);
+        return meter;
+    }
+
+    /** An engine for one estimator thread of job {@code jobId}; close it when the estimator is done. */
+    public Participant open(String jobId) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("model " + modelName + " is unloaded");
+            }
+            Participant p = new Participant(jobId);
+            participants.add(p);
+            return p;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public BatcherStats stats() {
+        lock.lock();
+        try {
+            return new BatcherStats(batches, rowsRequested, rowsRun, deviceNanos / 1e9, config.rowLimit());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Rows of pending requests not yet taken into a batch. */
+    public int pendingRows() {
+        lock.lock();
+        try {
+            int n = 0;
+            for (Participant p : participants) {
+                if (p.pending != null && !p.pending.cancelled) {
+                    n += p.pending.rowsLeft();
+                }
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops the worker; pending requests fail. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            for (Participant p : participants) {
+                if (p.pending != null) {
+                    p.pending.failure = new IllegalStateException("model " + modelName + " was unloaded");
+                }
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        worker.interrupt();
+        ownMeters.forEach(meters::remove);
+    }
+
+    private void work() {
+        while (true) {
+            List<Slice> batch;
+            lock.lock();
+            try {
+                batch = awaitBatch();
+                if (batch == null) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                lock.unlock();
+            }
+            runBatch(batch);
+        }
+    }
+
+    /** Waits until a batch is due and takes its rows; null once closed. Called with the lock held. */
+    private List<Slice> awaitBatch() throws InterruptedException {
+        while (!closed) {
+            Participant first = firstWaiting();
+            if (first == null) {
+                changed.await();
+                continue;
+            }
+            Pending lead = first.pending;
+            long waitedNanos = System.nanoTime() - lead.arrivalNanos;
+            long delayNanos = config.maxDelay().toNanos();
+            if (rowsWaitingLike(lead) >= config.rowLimit() || everyoneWaiting()) {
+                return takeRows(lead);
+            }
+            if (waitedNanos < delayNanos) {
+                changed.awaitNanos(delayNanos - waitedNanos);
+            } else if (jobMateBusy(first)) {
+                changed.await();
+            } else {
+                return takeRows(lead);
+            }
+        }
+        return null;
+    }
+
+    /** The first participant from the rotation point that has rows waiting. */
+    private Participant firstWaiting() {
+        int n = participants.size();
+        for (int i = 0; i < n; i++) {
+            Participant p = participants.get((rotation + i) % n);
+            if (p.hasRowsWaiting()) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private boolean everyoneWaiting() {
+        for (Participant p : participants) {
+            if (p.pending == null || p.pending.cancelled) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether another open participant of the same job is between requests. The estimators of one job's targets share
+     * a seed, so their next requests are usually identical rows: waiting for them (a barrier per request) keeps them
+     * in step, and their rows run once.
+     */
+    private boolean jobMateBusy(Participant p) {
+        for (Participant q : participants) {
+            if (q != p && q.jobId.equals(p.jobId) && q.pending == null && !q.cancelled) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int rowsWaitingLike(Pending lead) {
+        int n = 0;
+        for (Participant p : participants) {
+            if (p.hasRowsWaiting() && p.pending.fusesWith(lead)) {
+                n += p.pending.rowsLeft();
+            }
+        }
+        return n;
+    }
+
+    /** Takes up to the row limit from the participants whose requests fuse with {@code lead}, in fair rounds. */
+    private List<Slice> takeRows(Pending lead) {
+        List<Participant> eligible = new ArrayList<>();
+        int n = participants.size();
+        for (int i = 0; i < n; i++) {
+            Participant p = participants.get((rotation + i) % n);
+            if (p.hasRowsWaiting() && p.pending.fusesWith(lead)) {
+                eligible.add(p);
+            }
+        }
+        rotation = n == 0 ? 0 : (rotation + 1) % n;
+        int room = config.rowLimit();
+        int share = Math.max(1, room / eligible.size());
+        List<Slice> slices = new ArrayList<>();
+        boolean took = true;
+        while (room > 0 && took) {
+            took = false;
+            for (Participant p : eligible) {
+                int count = Math.min(Math.min(share, room), p.pending.rowsLeft());
+                if (count > 0) {
+                    slices.add(new Slice(p, p.pending, p.pending.nextRow, count));
+                    p.pending.nextRow += count;
+                    room -= count;
+                    took = true;
+                }
+                if (room == 0) {
+                    break;
+                }
+            }
+        }
+        return slices;
+    }
+
+    private void runBatch(List<Slice> slices) {
+        Pending lead = slices.getFirst().pending;
+        Set<Output> outputs = lead.request.outputs();
+        boolean byTarget = outputs.contains(Output.EMBEDDING_GRADIENTS);
+        Map<RowKey, Integer> unique = new HashMap<>();
+        List<int[]> rows = new ArrayList<>();
+        List<Integer> targets = new ArrayList<>();
+        int requested = 0;
+        int[][] fusedIndex = new int[slices.size()][];
+        for (int s = 0; s < slices.size(); s++) {
+            Slice slice = slices.get(s);
+            fusedIndex[s] = new int[slice.count];
+            for (int r = 0; r < slice.count; r++) {
+                int row = slice.from + r;
+                int[] tokens = slice.pending.request.tokens()[row];
+                int target = byTarget ? slice.pending.request.targets()[row] : -1;
+                Integer at = unique.putIfAbsent(new RowKey(tokens, target), rows.size());
+                if (at == null) {
+                    at = rows.size();
+                    rows.add(tokens);
+                    targets.add(target);
+                }
+                fusedIndex[s][r] = at;
+            }
+            requested += slice.count;
+        }
+        EngineRequest fused = new EngineRequest(
+                rows.toArray(int[][]::new),
+                outputs,
+                byTarget ? targets.stream().mapToInt(Integer::intValue).toArray() : null);
+        long start = System.nanoTime();
+        EngineResult result = null;
+        RuntimeException failure = null;
+        try {
+            result = engine.run(fused);
+        } catch (RuntimeException | Error e) {
+            // An Error too: the worker must survive it, or every waiting job would hang.
+            log.error("model {}: device batch of {} rows failed", modelName, rows.size(), e);
+            failure = e instanceof RuntimeException r ? r
+                    : new IllegalStateException("device batch failed: " + e, e);
+        }
+        long nanos = System.nanoTime() - start;
+        batchRows.record(rows.size());
+        rowsRequestedCounter.increment(requested);
+        rowsRunCounter.increment(rows.size());
+        deviceTimer.record(nanos, TimeUnit.NANOSECONDS);
+        lock.lock();
+        try {
+            batches++;
+            rowsRequested += requested;
+            rowsRun += rows.size();
+            deviceNanos += nanos;
+            for (int s = 0; s < slices.size(); s++) {
+                Slice slice = slices.get(s);
+                slice.participant.deviceNanos += nanos * slice.count / requested;
+                if (failure != null) {
+                    slice.pending.failure = failure;
+                } else {
+                    slice.pending.deliver(result, slice.from, fusedIndex[s]);
+                }
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** An {@link Engine} for one estimator thread: its rows go through the batcher. */
+    public final class Participant implements Engine, AutoCloseable {
+        private final String jobId;
+        private Pending pending;
+        private long deviceNanos;
+        private boolean cancelled;
+
+        private Participant(String jobId) {
+            this.jobId = jobId;
+        }
+
+        public String jobId() {
+            return jobId;
+        }
+
+        private boolean hasRowsWaiting() {
+            return pending != null && !pending.cancelled && pending.failure == null && pending.rowsLeft() > 0;
+        }
+
+        @Override
+        public ModelShape shape() {
+            return engine.shape();
+        }
+
+        @Override
+        public EngineResult run(EngineRequest request) {
+            if (request.rows() == 0) {
+                return Pending.emptyResult(request);
+            }
+            check(request);
+            lock.lock();
+            try {
+                if (cancelled) {
+                    throw new JobCancelledException(jobId);
+                }
+                if (closed) {
+                    throw new IllegalStateException("model " + modelName + " was unloaded");
+                }
+                Pending mine = new Pending(request, System.nanoTime());
+                pending = mine;
+                changed.signalAll();
+                try {
+                    while (!mine.done() && !mine.cancelled && mine.failure == null) {
+                        changed.await();
+                    }
+                } catch (InterruptedException e) {
+                    mine.cancelled = true;
+                    Thread.currentThread().interrupt();
+                } finally {
+                    pending = null;
+                    changed.signalAll();
+                }
+                if (mine.cancelled) {
+                    throw new JobCancelledException(jobId);
+                }
+                if (mine.failure != null) {
+                    throw mine.failure;
+                }
+                return mine.result();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Refuses a malformed request here, so that it cannot fail a fused batch of other jobs' rows. */
+        private void check(EngineRequest request) {
+            int vocabulary = engine.shape().vocabularySize();
+            boolean gradients = request.outputs().contains(Output.EMBEDDING_GRADIENTS);
+            if (gradients && (request.targets() == null || request.targets().length != request.rows())) {
+                throw new IllegalArgumentException("a gradient request needs one target per row");
+            }
+            for (int b = 0; b < request.rows(); b++) {
+                int[] row = request.tokens()[b];
+                if (row.length != request.length() || row.length == 0) {
+                    throw new IllegalArgumentException("row " + b + " has " + row.length + " tokens; every row of a"
+                            + " request needs the same non-zero length " + request.length());
+                }
+                for (int id : row) {
+                    if (id < 0 || id >= vocabulary) {
+                        throw new IllegalArgumentException("row " + b + " holds token id " + id
+                                + "; ids must be in [0, " + vocabulary + ")");
+                    }
+                }
+                if (gradients && (request.targets()[b] < 0 || request.targets()[b] >= vocabulary)) {
+                    throw new IllegalArgumentException("row " + b + " has target " + request.targets()[b]
+                            + "; targets must be in [0, " + vocabulary + ")");
+                }
+            }
+        }
+
+        /** Drops this participant's pending rows; its current and later {@code run} calls throw. */
+        public void cancel() {
+            lock.lock();
+            try {
+                cancelled = true;
+                if (pending != null) {
+                    pending.cancelled = true;
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Device time of the batches this participant's rows ran in, apportioned by rows. */
+        public double deviceSeconds() {
+            lock.lock();
+            try {
+                return deviceNanos / 1e9;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public float[][] projectOntoEmbeddings(float[][] vectors, int[] ids) {
+            return engine.projectOntoEmbeddings(vectors, ids);
+        }
+
+        @Override
+        public float[][] unembedding() {
+            return engine.unembedding();
+        }
+
+        @Override
+        public void close() {
+            lock.lock();
+            try {
+                participants.remove(this);
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private record Slice(Participant participant, Pending pending, int from, int count) {}
+
+    /** A row's identity for de-duplication inside one batch. */
+    private record RowKey(int[] tokens, int target) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RowKey k && k.target == target && Arrays.equals(k.tokens, tokens);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * Arrays.hashCode(tokens) + target;
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package lpe.jobs;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import lpe.batching.Batcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The models under the configured model root and the ones held warm. A model is named by its directory name under
+ * the root; anything else (a path, "..", a name that is not a directory there) is refused, so clients can never make
+ * the server read outside the root.
+ */
+@Singleton
+public final class ModelRegistry implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    private final Path root;
+    private final ModelLoader loader;
+    private final JobsConfig config;
+    private final MeterRegistry meters;
+    private final Map<String, LoadedModel> loaded = new HashMap<>();
+    private final Map<String, Integer> jobsUsing = new HashMap<>();
+
+    @Inject
+    public ModelRegistry(JobsConfig config, ModelLoader loader, MeterRegistry meters) {
+        this.root = config.modelRoot().toAbsolutePath().normalize();
+        this.loader = loader;
+        this.config = config;
+        this.meters = meters;
+    }
+
+    /** Every model directory under the root (one holding a config.json), loaded or not, by name. */
+    public synchronized List<ModelInfo> list() {
+        List<ModelInfo> models = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path dir : dirs.sorted().toList()) {
+                String name = dir.getFileName().toString();
+                if (Files.isRegularFile(dir.resolve("config.json")) && NAME.matcher(name).matches()) {
+                    models.add(info(name));
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list the model root " + root + ": " + e.getMessage(), e);
+        }
+        return models;
+    }
+
+    public synchronized ModelInfo info(String name) {
+        LoadedModel m = loaded.get(name);
+        return m == null
+                ? new ModelInfo(name, false, null, null)
+                : new ModelInfo(name, true, m.handle().architecture(), m.handle().engine().shape());
+    }
+
+    /** Loads the model if it is not loaded yet. */
+    public synchronized LoadedModel load(String name) {
+        LoadedModel m = loaded.get(name);
+        if (m != null) {
+            return m;
+        }
+        Path dir = directory(name);
+        long start = System.nanoTime();
+        ModelHandle handle;
+        try {
+            handle = loader.load(dir);
+        } catch (RuntimeException e) {
+            throw new PreconditionException("model '" + name + "' could not be loaded: " + e.getMessage());
+        }
+        m = new LoadedModel(name, handle, new Batcher(name, handle.engine(), config.batcher(), meters));
+        loaded.put(name, m);
+        log.info("model={} loaded architecture={} seconds={}", name, handle.architecture(),
+                String.format("%.2f", (System.nanoTime() - start) / 1e9));
+        return m;
+    }
+
+    /** Unloads the model; refused while jobs on it are queued or running. */
+    public synchronized void unload(String name) {
+        directory(name);
+        LoadedModel m = loaded.get(name);
+        if (m == null) {
+            throw new PreconditionException("model '" + name + "' is not loaded");
+        }
+        int users = jobsUsing.getOrDefault(name, 0);
+        if (users > 0) {
+            throw new PreconditionException(
+                    "model '" + name + "' has " + users + " queued or running jobs; cancel them or wait, then unload");
+        }
+        loaded.remove(name);
+        m.batcher().close();
+        m.handle().close();
+        log.info("model={} unloaded", name);
+    }
+
+    /** The loaded model for a job (loading it if needed), counted as in use until {@link #release}. */
+    public synchronized LoadedModel acquire(String name) {
+        LoadedModel m = load(name);
+        jobsUsing.merge(name, 1, Integer::sum);
+        return m;
+    }
+
+    public synchronized void release(String name) {
+        jobsUsing.computeIfPresent(name, (k, n) -> n == 1 ? null : n - 1);
+    }
+
+    /** The model's directory; refuses names that are paths or not under the root. */
+    private Path directory(String name) {
+        if (name == null || name.isBlank()) {
+            throw new InvalidRequestException("name", "a model name is required (a directory name under the model root)");
+        }
+        if (!NAME.matcher(name).matches()) {
+            throw new InvalidRequestException("name", "model name '" + name
+                    + "' must be a directory name under the model root (letters, digits, '.', '_', '-'), not a path");
+        }
+        Path dir = root.resolve(name).normalize();
+        if (!dir.getParent().equals(root) || !Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new NotFoundException("model '" + name + "' is not under the model root " + root
+                    + " (or has no config.json); ListModels shows the models there");
+        }
+        return dir;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (LoadedModel m : loaded.values()) {
+            m.batcher().close();
+            m.handle().close();
+        }
+        loaded.clear();
+    }
+}

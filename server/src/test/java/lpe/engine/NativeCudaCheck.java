@@ -1,0 +1,84 @@
+package lpe.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.EnumSet;
+import java.util.List;
+import lpe.dist.InputDistribution;
+import lpe.dist.Position;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * GPU checks, run by tools/gpu/run.sh on a CUDA host (not by surefire: the name does not end in Test, and CI has no
+ * GPU): the native engine on CUDA against itself on CPU, fp32, on every fixture; and the GPU's bad-input paths.
+ */
+class NativeCudaCheck {
+
+    static final double TOLERANCE = 1e-4;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K", "gpt2-tiny", "gpt_neox-tiny"})
+    void cudaMatchesCpu(String name) throws Exception {
+        NativeLibrary library = HfCheckpoint.library();
+        assertTrue(library.cudaAvailable(), "this check needs a CUDA libtorch and a GPU");
+        HfCheckpoint checkpoint = HfCheckpoint.read(HfCheckpoint.modelFolder(name));
+        try (NativeEngine cpu = NativeEngine.open(library, checkpoint.config(), checkpoint.tensors(), "cpu", NativePrecision.FP32);
+                NativeEngine cuda = NativeEngine.open(library, checkpoint.config(), checkpoint.tensors(), "cuda", NativePrecision.FP32)) {
+            int v = cpu.shape().vocabularySize();
+            java.util.Random random = new java.util.Random(7);
+            int[][] tokens = new int[64][9];
+            int[] targets = new int[tokens.length];
+            for (int r = 0; r < tokens.length; r++) {
+                for (int t = 0; t < tokens[r].length; t++) {
+                    tokens[r][t] = random.nextInt(v);
+                }
+                targets[r] = random.nextInt(v);
+            }
+            EngineRequest request = new EngineRequest(tokens, EnumSet.allOf(Output.class), targets);
+            EngineResult a = cpu.run(request);
+            EngineResult b = cuda.run(request);
+            NativeEngineReferenceTest.assertClose(a.logits(), b.logits(), name + " logits");
+            NativeEngineReferenceTest.assertClose(a.activations(), b.activations(), name + " activations");
+            for (int r = 0; r < tokens.length; r++) {
+                NativeEngineReferenceTest.assertClose(a.embeddingGradients()[r], b.embeddingGradients()[r], name + " gradients of row " + r);
+            }
+            assertArrayEquals(cpu.argmax(tokens), cuda.argmax(tokens), name + " argmax");
+            float[][] vectors = a.activations();
+            int[] ids = {0, 3, 9, 50};
+            NativeEngineReferenceTest.assertClose(cpu.projectOntoEmbeddings(vectors, ids), cuda.projectOntoEmbeddings(vectors, ids), name + " projections");
+        }
+    }
+
+    @Test
+    void cudaSamplerDrawsTheSameSamplesAsCpu() throws Exception {
+        NativeLibrary library = HfCheckpoint.library();
+        HfCheckpoint checkpoint = HfCheckpoint.read(HfCheckpoint.modelFolder("stories260K"));
+        try (NativeEngine cpu = NativeEngine.open(library, checkpoint.config(), checkpoint.tensors(), "cpu", NativePrecision.FP32);
+                NativeEngine cuda = NativeEngine.open(library, checkpoint.config(), checkpoint.tensors(), "cuda", NativePrecision.FP32)) {
+            // Samples depend only on (seed, index), so both devices see the same inputs; the argmax gaps are >= 0.097.
+            assertArrayEquals(cpu.sampleArgmaxCounts(NativeSamplerTest.DIST, 20000, 4096, 5, 0),
+                    cuda.sampleArgmaxCounts(NativeSamplerTest.DIST, 20000, 4096, 5, 0));
+        }
+    }
+
+    @Test
+    void deviceOutOfMemoryAndMissingDevicesAreClearErrors() throws Exception {
+        NativeLibrary library = HfCheckpoint.library();
+        HfCheckpoint checkpoint = HfCheckpoint.read(HfCheckpoint.modelFolder("stories260K"));
+        NativeEngineException missing = assertThrows(NativeEngineException.class,
+                () -> NativeEngine.open(library, checkpoint.config(), checkpoint.tensors(), "cuda:97", NativePrecision.FP32));
+        assertTrue(missing.getMessage().contains("cuda:97"), missing.getMessage());
+        try (NativeEngine cuda = NativeEngine.open(library, checkpoint.config(), checkpoint.tensors(), "cuda", NativePrecision.FP32)) {
+            InputDistribution d = new InputDistribution("two", List.of(Position.fixed(1), new Position(new int[] {5, 6}, new double[] {1, 1})));
+            NativeOutOfMemoryException e = assertThrows(NativeOutOfMemoryException.class,
+                    () -> cuda.sampleArgmaxCounts(d, 1L << 58, 1L << 58, 1, 0));
+            assertTrue(e.getMessage().contains("out of memory"), e.getMessage());
+            assertEquals(10, java.util.Arrays.stream(cuda.sampleArgmaxCounts(d, 10, 10, 1, 0)).sum(), "the GPU engine still works");
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package lpe.jobs;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import lpe.batching.FakeEngine;
+import lpe.engine.Engine;
+import lpe.model.Vocabulary;
+
+/** Loads every model directory as a {@link FakeEngine} with vocabulary 32 and width 4 (sleeping per batch). */
+public final class FakeModels implements ModelLoader {
+    public static final int VOCABULARY = 32;
+    private final long sleepMillisPerBatch;
+    public final AtomicInteger loads = new AtomicInteger();
+    public volatile FakeEngine lastEngine;
+
+    public FakeModels(long sleepMillisPerBatch) {
+        this.sleepMillisPerBatch = sleepMillisPerBatch;
+    }
+
+    /** A model root holding the given (empty) model directories. */
+    public static Path root(Path dir, String... names) throws Exception {
+        for (String name : names) {
+            Files.createDirectories(dir.resolve(name));
+            Files.writeString(dir.resolve(name).resolve("config.json"), "{}");
+        }
+        return dir;
+    }
+
+    @Override
+    public ModelHandle load(Path directory) {
+        loads.incrementAndGet();
+        FakeEngine engine = new FakeEngine(VOCABULARY, 4, sleepMillisPerBatch);
+        lastEngine = engine;
+        Vocabulary vocabulary = new FakeVocabulary(VOCABULARY);
+        return new ModelHandle() {
+            @Override
+            public Engine engine() {
+                return engine;
+            }
+
+            @Override
+            public Vocabulary vocabulary() {
+                return vocabulary;
+            }
+
+            @Override
+            public String architecture() {
+                return "fake";
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+}

@@ -1,0 +1,178 @@
+package lpe.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import lpe.estimate.Estimate;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class JobRunnerTest {
+    @TempDir
+    Path dir;
+
+    private static Estimate direct(int target, long budget, long seed) {
+        return Reference.naive(target, budget, seed);
+    }
+
+    private static void assertSameEstimate(Estimate want, Estimate got) {
+        assertEquals(want.estimate(), got.estimate());
+        assertEquals(want.stdError(), got.stdError());
+        assertEquals(want.samples(), got.samples());
+        assertEquals(want.seed(), got.seed());
+    }
+
+    @Test
+    void concurrentJobsGetTheSameEstimatesAsDirectRunsAndShareBatches() throws Exception {
+        try (JobsFixture f = new JobsFixture(dir, 1, 64, 64)) {
+            List<Job> jobs = new ArrayList<>();
+            for (int j = 0; j < 16; j++) {
+                jobs.add(f.runner.submit(JobsFixture.spec(List.of("t" + j), 640, 100 + j), ""));
+            }
+            for (int j = 0; j < 16; j++) {
+                Job done = f.await(jobs.get(j).id());
+                assertEquals(JobState.SUCCEEDED, done.state(), done.reason());
+                assertEquals(j, done.results().getFirst().id());
+                assertEquals("t" + j, done.results().getFirst().token());
+                assertSameEstimate(direct(j, 640, 100 + j), done.results().getFirst().estimate());
+            }
+            // 16 jobs x 20 chunks of 32 rows: without fusing that is 320 device batches.
+            int batches = f.loader.lastEngine.batches().size();
+            assertTrue(batches < 160, "device batches: " + batches);
+        }
+    }
+
+    @Test
+    void targetsOfOneJobShareTheirRows() throws Exception {
+        try (JobsFixture f = new JobsFixture(dir, 0, 4, 4)) {
+            Job job = f.runner.submit(JobsFixture.spec(List.of("t1", "t2", "id:3", "t4"), 256, 7), "");
+            Job done = f.await(job.id());
+            assertEquals(JobState.SUCCEEDED, done.state(), done.reason());
+            for (int i = 0; i < 4; i++) {
+                assertSameEstimate(direct(i + 1, 256, 7), done.results().get(i).estimate());
+            }
+            var stats = f.models.load("m").batcher().stats();
+            assertEquals(1024, stats.rowsRequested());
+            // Each sampled row runs once for all 4 targets (fewer when a batch samples the same input twice).
+            assertTrue(stats.rowsRun() <= 256, "rows run: " + stats.rowsRun());
+        }
+    }
+
+    @Test
+    void cancellingARunningJobStopsItAndIsRefusedTwice() throws Exception {
+        try (JobsFixture f = new JobsFixture(dir, 20, 4, 4)) {
+            Job job = f.runner.submit(JobsFixture.spec(List.of("t1"), 1 << 20, 1), "");
+            Waits.until(() -> f.runner.get(job.id()).progress().samplesDone() > 0, "progress");
+            Job cancelled = f.runner.cancel(job.id());
+            assertEquals(JobState.CANCELLED, cancelled.state());
+            int batchesAtCancel = f.loader.lastEngine.batches().size();
+            Waits.until(() -> f.runner.activeJobs() == 0, "the cancelled job to leave the runner");
+            assertTrue(f.loader.lastEngine.batches().size() <= batchesAtCancel + 1);
+            assertEquals(JobState.CANCELLED, f.store.find(job.id()).orElseThrow().state());
+            PreconditionException twice = assertThrows(PreconditionException.class, () -> f.runner.cancel(job.id()));
+            assertTrue(twice.getMessage().contains("already finished (CANCELLED)"), twice.getMessage());
+            NotFoundException unknown = assertThrows(NotFoundException.class, () -> f.runner.cancel("nope"));
+            assertTrue(unknown.getMessage().contains("'nope' is unknown"), unknown.getMessage());
+        }
+    }
+
+    @Test
+    void aRequestIdMakesResubmitsReturnTheSameJob() throws Exception {
+        try (JobsFixture f = new JobsFixture(dir, 0, 4, 4)) {
+            Job a = f.runner.submit(JobsFixture.spec(List.of("t1"), 64, 1), "req-1");
+            Job b = f.runner.submit(JobsFixture.spec(List.of("t1"), 64, 1), "req-1");
+            assertEquals(a.id(), b.id());
+            f.await(a.id());
+            Job c = f.runner.submit(JobsFixture.spec(List.of("t1"), 64, 1), "req-1");
+            assertEquals(a.id(), c.id());
+            assertEquals(1, f.runner.list(null, 100, 0).size());
+        }
+    }
+
+    @Test
+    void aFullQueueRefusesNewJobsWithoutTouchingTheOthers() throws Exception {
+        try (JobsFixture f = new JobsFixture(dir, 20, 1, 2)) {
+            List<Job> jobs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                jobs.add(f.runner.submit(JobsFixture.spec(List.of("t1"), 1 << 20, i), ""));
+            }
+            Waits.until(() -> f.runner.get(jobs.getFirst().id()).state() == JobState.RUNNING, "the first job to run");
+            QueueFullException full = assertThrows(QueueFullException.class,
+                    () -> f.runner.submit(JobsFixture.spec(List.of("t1"), 64, 9), ""));
+            assertTrue(full.getMessage().contains("queue is full (2 queued"), full.getMessage());
+            assertEquals(List.of(JobState.RUNNING, JobState.QUEUED, JobState.QUEUED),
+                    jobs.stream().map(j -> f.runner.get(j.id()).state()).toList());
+            assertEquals(3, f.runner.list(null, 100, 0).size());
+            for (Job j : jobs) {
+                assertEquals(JobState.CANCELLED, f.runner.cancel(j.id()).state());
+            }
+        }
+    }
+
+    @Test
+    void badSpecsAreRefusedNamingEveryBadField() throws Exception {
+        try (JobsFixture f = new JobsFixture(dir, 0, 4, 4)) {
+            JobSpec bad = new JobSpec("m", "", null, List.of(), "argmax", "magic", 0, -1.0, 1);
+            InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> f.runner.submit(bad, ""));
+            assertEquals(Set.of("spec.distribution", "spec.targets", "spec.method", "spec.budget", "spec.temperature"),
+                    e.violations().stream().map(InvalidRequestException.Violation::field).collect(Collectors.toSet()));
+            JobSpec badTargets = new JobSpec("m", null, "{\"positions\": [[1, 2], [99]]}", List.of("t1", "cat", "id:32"),
+                    "argmax", "naive", 10, null, 1);
+            InvalidRequestException t = assertThrows(InvalidRequestException.class, () -> f.runner.submit(badTargets, ""));
+            assertEquals(List.of("spec.spec_json", "spec.targets[1]", "spec.targets[2]"),
+                    t.violations().stream().map(InvalidRequestException.Violation::field).toList());
+            assertTrue(t.violations().getFirst().description().contains("positions[1]"), t.getMessage());
+            assertTrue(t.violations().get(1).description().contains("'cat' is not a token"), t.getMessage());
+            InvalidRequestException behavior = assertThrows(InvalidRequestException.class, () -> f.runner.submit(
+                    new JobSpec("m", "uniform3", null, List.of("t1"), "sample:0", "naive", 10, null, 1), ""));
+            assertEquals("spec.behavior", behavior.violations().getFirst().field());
+            InvalidRequestException path = assertThrows(InvalidRequestException.class, () -> f.runner.submit(
+                    new JobSpec("../m", "uniform3", null, List.of("t1"), "argmax", "naive", 10, null, 1), ""));
+            assertTrue(path.getMessage().contains("not a path"), path.getMessage());
+            NotFoundException unknown = assertThrows(NotFoundException.class, () -> f.runner.submit(
+                    new JobSpec("gpt9", "uniform3", null, List.of("t1"), "argmax", "naive", 10, null, 1), ""));
+            assertTrue(unknown.getMessage().contains("'gpt9' is not under the model root"), unknown.getMessage());
+            assertEquals(0, f.runner.list(null, 100, 0).size(), "a refused job must not reach the store");
+        }
+    }
+
+    @Test
+    void afterARestartRunningJobsAreInterruptedAndQueuedOnesRun() throws Exception {
+        // What a killed server leaves in its store: a finished job, a running one with a snapshot, a queued one.
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        Estimate old = direct(2, 64, 3);
+        Job done = new Job("done", "", JobsFixture.spec(List.of("t2"), 64, 3), JobState.SUCCEEDED, "",
+                new Progress(64, 64, 1, List.of(), 0), List.of(new TargetEstimate(2, "t2", old)), t, t, t);
+        Job running = new Job("running", "", JobsFixture.spec(List.of("t1"), 1000, 1), JobState.RUNNING, "",
+                new Progress(320, 1000, 10, List.of(), 0), List.of(), t, t, null);
+        Job queued = new Job("queued", "req-q", JobsFixture.spec(List.of("t3"), 96, 2), JobState.QUEUED, "",
+                Progress.none(96), List.of(), t, null, null);
+        try (JobStore store = new JobStore(dir.resolve("jobs.db"))) {
+            store.insert(done);
+            store.insert(running);
+            store.insert(queued);
+        }
+        try (JobsFixture g = new JobsFixture(dir, 0, 1, 4)) {
+            g.runner.recover();
+            Job interrupted = g.runner.get("running");
+            assertEquals(JobState.INTERRUPTED, interrupted.state());
+            assertTrue(interrupted.reason().contains("server stopped while the job was running (last snapshot: 320 of"
+                    + " 1000 samples)"), interrupted.reason());
+            Job requeued = g.await("queued");
+            assertEquals(JobState.SUCCEEDED, requeued.state());
+            assertSameEstimate(direct(3, 96, 2), requeued.results().getFirst().estimate());
+            assertEquals("queued", g.runner.submit(JobsFixture.spec(List.of("t3"), 96, 2), "req-q").id());
+            assertEquals(done, g.runner.get("done"));
+        }
+    }
+}

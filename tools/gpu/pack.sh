@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Packs what tools/gpu/run.sh needs on a GPU host that has PyTorch but no Java, into build/gpu (ignored; carry it):
+# a jlink'd Java 25 runtime, the server and test classes with their few runtime jars, JUnit's console launcher, and
+# stories260K (the GPU checks compare CUDA with CPU on it). Run here, from anywhere: tools/gpu/pack.sh
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+export PATH="$JAVA_HOME/bin:$PATH"
+out=build/gpu
+rm -rf "$out"
+mkdir -p "$out/lib" "$out/shared/models"
+mvn -B -ntp -q -pl server -am test-compile
+jar --create --file "$out/lib/lpe-server.jar" -C server/target/classes .
+jar --create --file "$out/lib/lpe-server-tests.jar" -C server/target/test-classes .
+repo="$HOME/.m2/repository"
+for a in com.google.code.gson:gson:2.13.1 org.slf4j:slf4j-api:2.0.17 org.slf4j:slf4j-simple:2.0.17 \
+         org.junit.platform:junit-platform-console-standalone:1.14.4; do
+  mvn -B -ntp -q dependency:copy -Dartifact="$a" -DoutputDirectory="$out/lib"
+done
+jlink --add-modules java.base,java.logging,java.management,java.naming,java.sql,java.xml,jdk.unsupported \
+  --strip-debug --no-header-files --no-man-pages --compress=zip-6 --output "$out/java"
+cp -r "${LPE_SHARED:-$(cd "$root" && while [ ! -d shared/models/stories260K ] && [ "$PWD" != / ]; do cd ..; done; pwd)/shared}/models/stories260K" "$out/shared/models/"
+du -sh "$out" "$out"/*

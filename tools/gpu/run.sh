@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# One command on a GPU host with PyTorch (its libtorch) and a Java 25 runtime: builds the native engine against that
+# libtorch, runs the GPU checks (native CUDA vs native CPU, bad input on the GPU) and the CPU native tests, then the
+# ground-truth benchmark of the paper's 1- and 4-layer models, PyTorch and the native engine side by side.
+#
+#   tools/gpu/pack.sh            (on a machine with Maven: packs Java, jars and stories260K into build/gpu)
+#   tools/gpu/run.sh [OUTDIR]    (on the GPU host; logs and bench.jsonl go to OUTDIR, default $OUT or /tmp/lpe-gpu)
+#
+# Environment: LPE_JAVA (java binary; default build/gpu/java/bin/java), PYTHON (default python3),
+# LPE_SAMPLES_1L / LPE_SAMPLES_4L / LPE_BATCH (benchmark sizes), LPE_EXTRA_BATCHES (native tf32/bf16 at more batch
+# sizes), LPE_BENCH_COMPILE=1 (PyTorch bf16 through torch.compile too).
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+out="${1:-${OUT:-/tmp/lpe-gpu}}"
+mkdir -p "$out"
+python="${PYTHON:-python3}"
+java="${LPE_JAVA:-build/gpu/java/bin/java}"
+lib="$root/build/native-cuda/liblpe_native.so"
+cp="build/gpu/lib/lpe-server.jar:build/gpu/lib/lpe-server-tests.jar:build/gpu/lib/gson-2.13.1.jar:build/gpu/lib/slf4j-api-2.0.17.jar:build/gpu/lib/slf4j-simple-2.0.17.jar"
+step() { echo "== $(date -u +%T) $*" | tee -a "$out/summary.txt"; }
+
+step "host"
+{ nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv
+  "$python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name())'
+  "$java" -version; } 2>&1 | tee -a "$out/summary.txt"
+
+step "build native engine against $("$python" -c 'import torch; print(torch.__version__)')"
+mkdir -p build/native-cuda
+if ! PYTHON="$python" native/build.sh "$root/build/native-cuda" > "$out/build.log" 2>&1; then
+  # find_package(Torch) needs a CUDA toolkit that matches the wheel; where it does not, link the wheel directly.
+  step "cmake failed (tail of build.log below); linking against the torch wheel directly"
+  tail -5 "$out/build.log" | tee -a "$out/summary.txt"
+  t="$("$python" -c 'import torch, os; print(os.path.dirname(torch.__file__))')"
+  abi="$("$python" -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')"
+  for f in native/src/*.cpp; do
+    g++ -O2 -std=c++17 -fPIC -fvisibility=hidden -D_GLIBCXX_USE_CXX11_ABI="$abi" -Inative/include -I"$t/include" \
+      -I"$t/include/torch/csrc/api/include" -c "$f" -o "build/native-cuda/$(basename "$f" .cpp).o" >> "$out/build.log" 2>&1 &
+  done
+  wait
+  g++ -shared -o "$lib" build/native-cuda/*.o -L"$t/lib" -Wl,--no-as-needed -ltorch -ltorch_cpu -ltorch_cuda -lc10 \
+    -lc10_cuda -Wl,--as-needed -Wl,-rpath,"$t/lib" >> "$out/build.log" 2>&1
+fi
+[ -f "$lib" ] || { step "build failed"; tail -30 "$out/build.log"; exit 1; }
+ldd "$lib" | grep -E "torch|c10|cuda" | tee -a "$out/summary.txt"
+
+step "GPU checks and native CPU tests"
+"$java" --enable-native-access=ALL-UNNAMED -Xmx8g -Dlpe.shared=build/gpu/shared -Dlpe.native.library="$lib" \
+  -jar build/gpu/lib/junit-platform-console-standalone-1.14.4.jar execute -cp "$cp" \
+  --select-class lpe.engine.NativeCudaCheck --select-class lpe.engine.NativeEngineReferenceTest \
+  --select-class lpe.engine.NativeSamplerTest --select-class lpe.engine.NativeBadInputTest \
+  --details=tree --disable-banner > "$out/tests.log" 2>&1
+echo "tests exit status $?" | tee -a "$out/summary.txt"
+grep -E "tests (successful|failed)|✘" "$out/tests.log" | tee -a "$out/summary.txt"
+
+batch="${LPE_BATCH:-16384}"
+for layers in 1 4; do
+  if [ "$layers" = 1 ]; then samples="${LPE_SAMPLES_1L:-2097152}"; else samples="${LPE_SAMPLES_4L:-524288}"; fi
+  dir="/tmp/lpe-bench/L$layers"
+  step "benchmark: $layers layer(s), $samples samples, batch $batch"
+  "$python" tools/gpu/bench_torch.py prepare "$dir" "$layers" >> "$out/bench.log" 2>&1
+  "$python" tools/gpu/bench_torch.py bench "$dir" "$layers" "$samples" "$batch" 2>> "$out/bench.log" | tee -a "$out/bench.jsonl"
+  "$java" --enable-native-access=ALL-UNNAMED -Xmx16g -Dlpe.native.library="$lib" -cp "$cp" lpe.engine.NativeBench \
+    "$dir" "$layers" "$samples" "$batch" 2>> "$out/bench.log" | tee -a "$out/bench.jsonl"
+  for extra in ${LPE_EXTRA_BATCHES:-}; do  # e.g. LPE_EXTRA_BATCHES="65536": bf16 and tf32 at other batch sizes
+    "$java" --enable-native-access=ALL-UNNAMED -Xmx16g -Dlpe.native.library="$lib" -cp "$cp" lpe.engine.NativeBench \
+      "$dir" "$layers" "$samples" "$extra" cuda tf32,bf16 2>> "$out/bench.log" | tee -a "$out/bench.jsonl"
+  done
+done
+step "done"
