@@ -14,8 +14,10 @@ import lpe.engine.Output;
  * where G is an exponential moving average of one-hot gradients of the target logit, updated after every batch.
  *
  * <p>Uncertainty: each batch's proposal depends only on earlier batches, so the per-sample values y = w·value form a
- * martingale-difference sequence around p; the standard error is the sample standard deviation of y over √n and the
- * interval is normal, clipped to [0, 1]. ESS is Kish's (Σw)²/Σw² over the importance weights of all n samples. All
+ * martingale-difference sequence around p; the standard error is the sample standard deviation of y over √n. The
+ * interval is log-normal, p̂·exp(±1.96·se/p̂) (the delta-method interval of log p̂): ITGIS estimates of a rare event
+ * are skewed to the right, and the symmetric normal interval under-covered (89/87/85 of 100 at 2^12/2^13/2^14 on a
+ * stories260K target at 6e-4, every miss below the truth; 95/90/91 with this one; Stories260KEstimatorsTest). ESS is Kish's (Σw)²/Σw² over the importance weights of all n samples. All
  * weights stay in log space until the final sums. With zero hits the estimate, error and interval are all 0: the
  * method found nothing and says nothing about how small p is.
  */
@@ -151,7 +153,7 @@ public final class Itgis implements Estimator {
             double se = values.isZero() || count < 2
                     ? 0
                     : p * Math.sqrt(Math.max(0, (count * values.concentration() - 1) / (count - 1)));
-            Interval ci = Interval.normal(p, se);
+            Interval ci = Interval.logNormal(p, se);
             double ess = 1 / weights.concentration();
             double seconds = (System.nanoTime() - start) / 1e9;
             return new Estimate(method, p, se, ci.low(), ci.high(), ess, count, count, count, seconds, problem.seed());

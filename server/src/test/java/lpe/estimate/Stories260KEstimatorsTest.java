@@ -152,13 +152,14 @@ class Stories260KEstimatorsTest {
     }
 
     /**
-     * Unbiased, but its normal intervals under-cover here: measured 89/87/85 of 100 at n = 2^12/2^13/2^14 (T = 1),
-     * so coverage is not asserted for this target (README, "Not met").
+     * The case that moved ITGIS to log-normal intervals: with normal intervals the same 100 seeds covered 89/87/85 at
+     * n = 2^12/2^13/2^14 (misses all on the low side: right-skewed estimates); with log-normal ones 95/90/91.
      */
     @Test
-    void itgisIsUnbiasedNear1em3() {
+    void itgisIsUnbiasedWithHonestIntervalsNear1em3() {
         Estimate[] runs = runSeeds(new Itgis(), NEAR_1EM3, new Behavior.Argmax(), 1 << 12, 1.0, SEEDS);
         assertUnbiased(runs, exact[NEAR_1EM3]);
+        assertCoverage(runs, exact[NEAR_1EM3]);
     }
 
     @Test
