@@ -1,6 +1,8 @@
 package lpe.jobs;
 
+import java.util.Locale;
 import lpe.engine.Engine;
+import lpe.model.Model;
 import lpe.model.Vocabulary;
 
 /** A model loaded onto a device: its engine, its vocabulary, and its architecture name (llama, gpt2, gpt_neox). */
@@ -14,4 +16,29 @@ public interface ModelHandle extends AutoCloseable {
     /** Frees the device memory. */
     @Override
     void close();
+
+    /** The handle of a loaded model running on an engine; {@code close} frees that engine. */
+    static ModelHandle of(Model model, Engine engine, Runnable close) {
+        return new ModelHandle() {
+            @Override
+            public Engine engine() {
+                return engine;
+            }
+
+            @Override
+            public Vocabulary vocabulary() {
+                return model.vocabulary();
+            }
+
+            @Override
+            public String architecture() {
+                return model.config().architecture().name().toLowerCase(Locale.ROOT);
+            }
+
+            @Override
+            public void close() {
+                close.run();
+            }
+        };
+    }
 }

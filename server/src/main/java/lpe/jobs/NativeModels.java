@@ -1,13 +1,10 @@
 package lpe.jobs;
 
 import java.nio.file.Path;
-import java.util.Locale;
-import lpe.engine.Engine;
 import lpe.engine.NativeEngine;
 import lpe.engine.NativeLibrary;
 import lpe.engine.NativePrecision;
 import lpe.model.Model;
-import lpe.model.Vocabulary;
 
 /**
  * Loads models with lpe.model's loader and runs them on a {@link NativeEngine} (the project's C++ over the host's
@@ -36,26 +33,6 @@ public final class NativeModels implements ModelLoader {
     public ModelHandle load(Path directory) {
         Model model = new lpe.model.ModelLoader().load(directory);
         NativeEngine engine = NativeEngine.open(library, model, device, precision);
-        return new ModelHandle() {
-            @Override
-            public Engine engine() {
-                return engine;
-            }
-
-            @Override
-            public Vocabulary vocabulary() {
-                return model.vocabulary();
-            }
-
-            @Override
-            public String architecture() {
-                return model.config().architecture().name().toLowerCase(Locale.ROOT);
-            }
-
-            @Override
-            public void close() {
-                engine.close();
-            }
-        };
+        return ModelHandle.of(model, engine, engine::close);
     }
 }
