@@ -8,7 +8,9 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * Turns a failed command into one line on stderr ("lpe: ...") and exit code 1; the stack trace only with --verbose.
- * Errors the user can act on arrive as {@link UserError}; anything else is a bug, reported as such.
+ * Errors the user can act on arrive as {@link UserError}, or as the IllegalArgumentException with which the server's
+ * libraries refuse bad input (a model directory, a spec, a budget: the message names the field); anything else is a
+ * bug, reported as such.
  */
 final class OneLineErrors implements IExecutionExceptionHandler {
 
@@ -23,7 +25,7 @@ final class OneLineErrors implements IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception e, CommandLine command, ParseResult parsed) {
         PrintWriter err = command.getErr();
-        String message = e instanceof UserError ? e.getMessage()
+        String message = e instanceof UserError || e instanceof IllegalArgumentException ? e.getMessage()
                 : "internal error: " + e + (verbose ? "" : " (run with --verbose for the stack trace)");
         err.println("lpe " + command.getCommandName() + ": " + message);
         if (verbose) {

@@ -35,6 +35,16 @@ class DemoCommandTest {
     }
 
     @Test
+    void refusedInputIsOneLineNamingTheFieldNotAnInternalError() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = Lpe.commandLine("demo", "--budget", "0");
+        cli.setErr(new PrintWriter(err));
+        System.setProperty("lpe.home", ROOT.toString());
+        assertEquals(OneLineErrors.EXIT_FAILED, cli.execute("demo", "--budget", "0"));
+        assertEquals("lpe demo: budget must be a positive number of samples, got 0", err.toString().strip());
+    }
+
+    @Test
     void printsTheEstimateJsonWithItsReference() {
         StringWriter out = new StringWriter();
         CommandLine cli = new CommandLine(new Lpe());
