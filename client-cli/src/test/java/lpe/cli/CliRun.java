@@ -1,5 +1,7 @@
 package lpe.cli;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
@@ -20,6 +22,11 @@ record CliRun(int exit, String out, String err) {
     String lastLine() {
         var lines = out.strip().split("\n");
         return lines[lines.length - 1];
+    }
+
+    /** The JSON object of the last stdout line. */
+    JsonObject json() {
+        return JsonParser.parseString(lastLine()).getAsJsonObject();
     }
 
     /** The one-line failure: exactly one line on stderr, no stack trace. */

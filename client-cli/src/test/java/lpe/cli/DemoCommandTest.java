@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import lpe.model.Model;
 import lpe.model.ModelLoader;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** The demo's fixed choice holds against its recorded ground truth, and the command prints the contract's JSON. */
 class DemoCommandTest {
@@ -36,24 +33,18 @@ class DemoCommandTest {
 
     @Test
     void refusedInputIsOneLineNamingTheFieldNotAnInternalError() {
-        StringWriter err = new StringWriter();
-        CommandLine cli = Lpe.commandLine("demo", "--budget", "0");
-        cli.setErr(new PrintWriter(err));
         System.setProperty("lpe.home", ROOT.toString());
-        assertEquals(OneLineErrors.EXIT_FAILED, cli.execute("demo", "--budget", "0"));
-        assertEquals("lpe demo: budget must be a positive number of samples, got 0", err.toString().strip());
+        CliRun run = CliRun.of("demo", "--budget", "0");
+        assertEquals(OneLineErrors.EXIT_FAILED, run.exit());
+        assertEquals("lpe demo: budget must be a positive number of samples, got 0", run.oneLineError());
     }
 
     @Test
     void printsTheEstimateJsonWithItsReference() {
-        StringWriter out = new StringWriter();
-        CommandLine cli = new CommandLine(new Lpe());
-        cli.setOut(new PrintWriter(out));
         System.setProperty("lpe.home", ROOT.toString());
-        int code = cli.execute("demo", "--budget", "512", "--json");
-        assertEquals(0, code);
-        String[] lines = out.toString().strip().split("\n");
-        JsonObject o = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+        CliRun run = CliRun.of("demo", "--budget", "512", "--json");
+        assertEquals(0, run.exit(), run.err());
+        JsonObject o = run.json();
         assertEquals("itgis", o.get("method").getAsString());
         assertEquals(DemoCommand.TARGET, o.getAsJsonObject("target").get("token").getAsString());
         assertEquals(512, o.get("forward_passes").getAsLong());

@@ -6,42 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code lpe dists} on stories260K: sizes checked against counts read by hand from its tokenizer.json. */
 class DistsCommandTest {
 
-    private static Path stories260K() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("shared/models/stories260K"))) {
-                return dir.resolve("shared/models/stories260K");
-            }
-        }
-        throw new IllegalStateException("cannot find shared/models/stories260K above " + Path.of("").toAbsolutePath());
-    }
-
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Lpe());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     @Test
     void jsonListsEveryPresetWithSizesOrTheRefusal() {
-        Run r = run("dists", "--model", stories260K().toString(), "--json");
+        CliRun r = CliRun.of("dists", "--model", Shared.stories260K().toString(), "--json");
         assertEquals(0, r.exit(), r.err());
         List<String> lines = r.out().lines().toList();
         JsonObject root = JsonParser.parseString(lines.getLast()).getAsJsonObject();
@@ -69,7 +45,7 @@ class DistsCommandTest {
 
     @Test
     void tableHasOneRowPerPreset() {
-        Run r = run("dists", "--model", stories260K().toString());
+        CliRun r = CliRun.of("dists", "--model", Shared.stories260K().toString());
         assertEquals(0, r.exit(), r.err());
         List<String> lines = r.out().lines().toList();
         assertEquals(9, lines.size(), r.out());
@@ -80,12 +56,12 @@ class DistsCommandTest {
 
     @Test
     void badModelDirectoryAndCorpusAreOneLineErrors(@TempDir Path dir) throws Exception {
-        Run r = run("dists", "--model", dir.resolve("nope").toString());
+        CliRun r = CliRun.of("dists", "--model", dir.resolve("nope").toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().startsWith("lpe dists: " + dir.resolve("nope") + ": not a directory"), r.err());
         Path empty = dir.resolve("empty.txt");
         Files.writeString(empty, "");
-        r = run("dists", "--model", stories260K().toString(), "--corpus", empty.toString());
+        r = CliRun.of("dists", "--model", Shared.stories260K().toString(), "--corpus", empty.toString());
         assertEquals(1, r.exit());
         assertEquals("lpe dists: corpus: '" + empty + "' contains no text", r.err().strip());
     }
@@ -94,7 +70,7 @@ class DistsCommandTest {
     void corpusWeightsChangeTheSupports(@TempDir Path dir) throws Exception {
         Path corpus = dir.resolve("story.txt");
         Files.writeString(corpus, "Once upon a time, there was a little girl named Lily.");
-        Run r = run("dists", "--model", stories260K().toString(), "--corpus", corpus.toString(), "--json");
+        CliRun r = CliRun.of("dists", "--model", Shared.stories260K().toString(), "--corpus", corpus.toString(), "--json");
         assertEquals(0, r.exit(), r.err());
         JsonObject root = JsonParser.parseString(r.out().lines().toList().getLast()).getAsJsonObject();
         assertEquals(corpus.toString(), root.get("corpus").getAsString());

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -20,7 +18,6 @@ import lpe.model.ModelLoader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code lpe exact} and {@code lpe estimate} on stories260K: DESIGN.md's JSON, reproducibility, bad input. */
 class EstimateCommandsTest {
@@ -29,31 +26,9 @@ class EstimateCommandsTest {
     static Path dir;
     static Path spec;
 
-    private record Run(int exit, String out, String err) {
-        JsonObject json() {
-            String[] lines = out.strip().split("\n");
-            return new Gson().fromJson(lines[lines.length - 1], JsonObject.class);
-        }
-    }
-
-    private static Run lpe(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Lpe());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     @BeforeAll
     static void setUp() throws Exception {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            if (Files.isDirectory(d.resolve("shared/models/stories260K"))) {
-                model = d.resolve("shared/models/stories260K");
-                break;
-            }
-        }
+        model = Shared.stories260K();
         spec = dir.resolve("tiny.json");
         Files.writeString(spec, """
                 {"name": "tiny", "positions": [
@@ -91,7 +66,7 @@ class EstimateCommandsTest {
         for (int v = 0; v < p.length; v++) {
             target = p[v] > 0 && (p[target] == 0 || p[v] < p[target]) ? v : target;
         }
-        Run run = lpe("exact", "--model", model.toString(), "--dist", spec.toString(), "--target", "id:" + target, "--json");
+        CliRun run = CliRun.of("exact", "--model", model.toString(), "--dist", spec.toString(), "--target", "id:" + target, "--json");
         assertEquals(0, run.exit(), run.err());
         JsonObject json = run.json();
         assertEquals(Set.of("probability", "inputs", "seconds"), json.keySet());
@@ -103,7 +78,7 @@ class EstimateCommandsTest {
     void estimatePrintsTheContractJsonAndTheSameSeedGivesTheSameEstimate() {
         String[] args = {"estimate", "--model", model.toString(), "--dist", spec.toString(), "--target", "id:300",
             "--method", "itgis", "--budget", "64", "--seed", "42", "--json"};
-        Run first = lpe(args);
+        CliRun first = CliRun.of(args);
         assertEquals(0, first.exit(), first.err());
         JsonObject json = first.json();
         assertEquals(new TreeSet<>(Set.of("method", "target", "estimate", "std_error", "ci95", "ess", "forward_passes",
@@ -116,11 +91,11 @@ class EstimateCommandsTest {
         assertEquals(64, json.get("backward_passes").getAsLong());
         assertEquals(42, json.get("seed").getAsLong());
         assertEquals(2, json.getAsJsonArray("ci95").size());
-        JsonObject again = lpe(args).json();
+        JsonObject again = CliRun.of(args).json();
         assertEquals(json.get("estimate"), again.get("estimate"));
         assertEquals(json.get("std_error"), again.get("std_error"));
         args[12] = "43";
-        JsonObject other = lpe(args).json();
+        JsonObject other = CliRun.of(args).json();
         assertNotEquals(json.get("ess"), other.get("ess"));
     }
 
@@ -128,25 +103,25 @@ class EstimateCommandsTest {
     void badInputGetsAnErrorNamingTheFieldAndTheReason() {
         String m = model.toString();
         String s = spec.toString();
-        assertError(lpe("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "magic"),
+        assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "magic"),
                 "--method: method 'magic' is unknown; use one of naive, itgis, mhis, qld, gld");
-        assertError(lpe("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "naive", "--budget", "0"),
+        assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "naive", "--budget", "0"),
                 "budget must be a positive number of samples, got 0");
-        assertError(lpe("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "naive", "--budget", "-3"),
+        assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "naive", "--budget", "-3"),
                 "budget must be a positive number of samples, got -3");
-        assertError(lpe("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "itgis",
+        assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "itgis",
                 "--temperature", "-1"), "temperature must be in (0, 1000.0]");
-        assertError(lpe("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "itgis",
+        assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "itgis",
                 "--temperature", "1e9"), "temperature must be in (0, 1000.0]");
-        assertError(lpe("estimate", "--model", m, "--dist", s, "--target", "id:512", "--method", "naive"),
+        assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:512", "--method", "naive"),
                 "--target: id 512 is outside the vocabulary [0, 512)");
-        assertError(lpe("estimate", "--model", m, "--dist", s, "--target", "▁zzzzz", "--method", "naive"),
+        assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "▁zzzzz", "--method", "naive"),
                 "--target: '▁zzzzz' is not a token of this vocabulary");
-        assertError(lpe("estimate", "--model", m, "--dist", "nonsense", "--target", "id:300", "--method", "naive"),
+        assertError(CliRun.of("estimate", "--model", m, "--dist", "nonsense", "--target", "id:300", "--method", "naive"),
                 "--dist: dist: 'nonsense' is neither a preset");
-        assertError(lpe("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "naive",
+        assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "naive",
                 "--behavior", "sample:0"), "--behavior: behavior temperature must be in (0, 1e6], got 0.0");
-        assertError(lpe("exact", "--model", m, "--dist", "hex", "--target", "id:300"),
+        assertError(CliRun.of("exact", "--model", m, "--dist", "hex", "--target", "id:300"),
                 "too many to enumerate; exact enumeration is limited to 2^22 = 4194304");
     }
 
@@ -158,16 +133,16 @@ class EstimateCommandsTest {
         Path resumed = dir.resolve("resumed.json");
         Path other = dir.resolve("other.json");
         Path merged = dir.resolve("merged.json");
-        assertEquals(0, lpe("ground-truth", "--model", m, "--dist", s, "--samples", "1200", "--seed", "3", "--out", whole.toString()).exit());
-        assertEquals(0, lpe("ground-truth", "--model", m, "--dist", s, "--samples", "700", "--seed", "3", "--out", resumed.toString()).exit());
-        Run resume = lpe("ground-truth", "--model", m, "--dist", s, "--samples", "1200", "--seed", "3", "--out", resumed.toString());
+        assertEquals(0, CliRun.of("ground-truth", "--model", m, "--dist", s, "--samples", "1200", "--seed", "3", "--out", whole.toString()).exit());
+        assertEquals(0, CliRun.of("ground-truth", "--model", m, "--dist", s, "--samples", "700", "--seed", "3", "--out", resumed.toString()).exit());
+        CliRun resume = CliRun.of("ground-truth", "--model", m, "--dist", s, "--samples", "1200", "--seed", "3", "--out", resumed.toString());
         assertEquals(0, resume.exit(), resume.err());
         JsonObject a = new Gson().fromJson(Files.readString(whole), JsonObject.class);
         JsonObject b = new Gson().fromJson(Files.readString(resumed), JsonObject.class);
         assertEquals(1200, b.get("samples").getAsLong());
         assertEquals(a.get("counts"), b.get("counts"));
-        assertEquals(0, lpe("ground-truth", "--model", m, "--dist", s, "--samples", "500", "--seed", "4", "--out", other.toString()).exit());
-        Run merge = lpe("ground-truth", "--merge", whole.toString(), other.toString(), "--out", merged.toString());
+        assertEquals(0, CliRun.of("ground-truth", "--model", m, "--dist", s, "--samples", "500", "--seed", "4", "--out", other.toString()).exit());
+        CliRun merge = CliRun.of("ground-truth", "--merge", whole.toString(), other.toString(), "--out", merged.toString());
         assertEquals(0, merge.exit(), merge.err());
         JsonObject c = new Gson().fromJson(Files.readString(merged), JsonObject.class);
         JsonObject o = new Gson().fromJson(Files.readString(other), JsonObject.class);
@@ -176,15 +151,15 @@ class EstimateCommandsTest {
             assertEquals(a.getAsJsonArray("counts").get(v).getAsLong() + o.getAsJsonArray("counts").get(v).getAsLong(),
                     c.getAsJsonArray("counts").get(v).getAsLong());
         }
-        assertError(lpe("ground-truth", "--merge", whole.toString(), resumed.toString(), "--out", dir.resolve("x.json").toString()),
+        assertError(CliRun.of("ground-truth", "--merge", whole.toString(), resumed.toString(), "--out", dir.resolve("x.json").toString()),
                 "--merge: seed 3 appears in more than one file");
-        assertError(lpe("ground-truth", "--model", m, "--dist", s, "--samples", "1300", "--seed", "5", "--out", whole.toString()),
+        assertError(CliRun.of("ground-truth", "--model", m, "--dist", s, "--samples", "1300", "--seed", "5", "--out", whole.toString()),
                 "to resume, give the same --model, --dist and --seed");
-        assertError(lpe("ground-truth", "--model", m, "--dist", s, "--samples", "0", "--out", dir.resolve("y.json").toString()),
+        assertError(CliRun.of("ground-truth", "--model", m, "--dist", s, "--samples", "0", "--out", dir.resolve("y.json").toString()),
                 "--samples: must be positive, got 0");
     }
 
-    private static void assertError(Run run, String expected) {
+    private static void assertError(CliRun run, String expected) {
         assertNotEquals(0, run.exit(), "should fail: " + expected);
         assertTrue(run.err().contains(expected), "stderr should contain '" + expected + "':\n" + run.err());
     }

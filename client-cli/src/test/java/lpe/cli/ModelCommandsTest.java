@@ -6,41 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code lpe generate} and {@code lpe logits} against stories260K's README and transformers' fixture outputs. */
 class ModelCommandsTest {
-
-    private record Run(int exit, String out, String err) {
-        String lastLine() {
-            String[] lines = out.strip().split("\n");
-            return lines[lines.length - 1];
-        }
-    }
-
-    private static Run lpe(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Lpe());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
-    private static Path shared() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("shared/models/stories260K"))) {
-                return dir.resolve("shared");
-            }
-        }
-        return Path.of(System.getProperty("lpe.shared", "../shared"));
-    }
 
     private static Path fixture(String name) {
         return Path.of("../server/src/test/resources/fixtures", name).toAbsolutePath().normalize();
@@ -48,7 +19,7 @@ class ModelCommandsTest {
 
     @Test
     void generatePrintsTheReadmeContinuation() {
-        Run run = lpe("generate", "--model", shared().resolve("models/stories260K").toString(),
+        CliRun run = CliRun.of("generate", "--model", Shared.dir().resolve("models/stories260K").toString(),
                 "--prompt", "Once upon a time", "--max-tokens", "40");
         assertEquals(0, run.exit(), run.err());
         assertEquals("Once upon a time, there was a little girl named Lily. She loved to play outside in the park."
@@ -65,7 +36,7 @@ class ModelCommandsTest {
         for (int i = 0; i < ids.size(); i++) {
             idList.append(i == 0 ? "" : ",").append(ids.get(i).getAsInt());
         }
-        Run run = lpe("logits", "--model", fixture("gpt2").toString(), "--ids", idList.toString(), "--top", "5", "--json");
+        CliRun run = CliRun.of("logits", "--model", fixture("gpt2").toString(), "--ids", idList.toString(), "--top", "5", "--json");
         assertEquals(0, run.exit(), run.err());
         JsonObject json = new Gson().fromJson(run.lastLine(), JsonObject.class);
         assertEquals(ids, json.getAsJsonArray("ids"));
@@ -89,7 +60,7 @@ class ModelCommandsTest {
 
     @Test
     void logitsOfAPromptNamesTokensAsTokenizerJsonSpellsThem() {
-        Run run = lpe("logits", "--model", shared().resolve("models/stories260K").toString(), "--prompt", "Once upon a time", "--top", "1", "--json");
+        CliRun run = CliRun.of("logits", "--model", Shared.dir().resolve("models/stories260K").toString(), "--prompt", "Once upon a time", "--top", "1", "--json");
         assertEquals(0, run.exit(), run.err());
         // transformers: the argmax after "<s> Once upon a time" is "," (id 432), logit 17.7994
         JsonObject json = new Gson().fromJson(run.lastLine(), JsonObject.class);
@@ -102,13 +73,13 @@ class ModelCommandsTest {
 
     @Test
     void badInputIsOneLineNamingWhatWasWrong() {
-        Run run = lpe("logits", "--model", fixture("gpt2").toString(), "--ids", "1,64");
+        CliRun run = CliRun.of("logits", "--model", fixture("gpt2").toString(), "--ids", "1,64");
         assertEquals(1, run.exit());
         assertTrue(run.err().contains("lpe logits: row 0 position 1: token id 64 is outside the vocabulary [0, 64)"), run.err());
-        run = lpe("generate", "--model", "/no/such/model/dir", "--prompt", "x");
+        run = CliRun.of("generate", "--model", "/no/such/model/dir", "--prompt", "x");
         assertEquals(1, run.exit());
         assertTrue(run.err().contains("lpe generate: model '/no/such/model/dir': no such directory"), run.err());
-        run = lpe("logits", "--model", fixture("gpt2").toString());
+        run = CliRun.of("logits", "--model", fixture("gpt2").toString());
         assertEquals(2, run.exit(), "picocli usage error: --prompt or --ids is required");
     }
 }

@@ -33,23 +33,9 @@ class RealServerTest {
     private static String at;
     private static Path root;
 
-    /** ../shared/models (or {@code -Dlpe.shared=DIR}: DIR/models), found by walking up from the working directory. */
-    static Path modelRoot() {
-        String property = System.getProperty("lpe.shared");
-        if (property != null) {
-            return Path.of(property).resolve("models");
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("shared/models/stories260K"))) {
-                return p.resolve("shared/models");
-            }
-        }
-        throw new IllegalStateException("shared/models/stories260K not found above " + Path.of("").toAbsolutePath());
-    }
-
     @BeforeAll
     static void start() {
-        root = modelRoot();
+        root = Shared.dir().resolve("models");
         var jobs = new JobsConfig(root, dir.resolve("jobs.db"), 4, 4, 1 << 20,
                 new BatcherConfig(512, Duration.ofMillis(2)));
         var config = new ServerConfig(0, -1, null, null, null, List.of("stories260K"));
