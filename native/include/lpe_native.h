@@ -55,6 +55,25 @@ LPE_API void lpe_model_free(lpe_model* model);
 LPE_API int lpe_run(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t length, float* logits, float* activations,
             const int32_t* targets, float* grads, char* err, int64_t errlen);
 
+/*
+ * The estimators' pass (ITGIS, MHIS): runs tokens[rows][length] forward and, if one_hot or one_hot_sums is asked for,
+ * backward from logit[targets[r]] of each row r. With g_i(r) = d logit[targets[r]] / d input-embedding at position i
+ * of row r and the columns ids c_0..c_{k-1}, it writes (each output pointer may be NULL: not computed):
+ *   logits[rows][vocab]              the last-position logits;
+ *   argmax[rows]                     the last-position argmax token (ties to the lowest id);
+ *   target_logits[rows]              the last-position logit[targets[r]];
+ *   one_hot[rows][n_pos][k]          W_E[c_j] . g_{positions[r][q]}(r), positions given as [rows][n_pos];
+ *   one_hot_sums[n_groups][length][k] the sum over the rows r with groups[r] = g of W_E[c_j] . g_i(r);
+ *                                    groups may be NULL (every row in group 0).
+ * targets is needed by target_logits, one_hot and one_hot_sums; columns by one_hot and one_hot_sums. Only these
+ * reductions leave the device.
+ */
+LPE_API int lpe_run_estimator_pass(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t length,
+                                   const int32_t* targets, const int32_t* columns, int64_t k, const int32_t* positions,
+                                   int64_t n_pos, const int32_t* groups, int64_t n_groups, float* logits,
+                                   int32_t* argmax, float* target_logits, float* one_hot, float* one_hot_sums,
+                                   char* err, int64_t errlen);
+
 /* argmax[rows] = the last-position argmax token of each row (no logits leave the device). */
 LPE_API int lpe_argmax(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t length, int32_t* argmax, char* err,
                        int64_t errlen);

@@ -1,11 +1,26 @@
 package lpe.engine;
 
-/** What an {@link EngineRequest} may ask for. */
+/**
+ * What an {@link EngineRequest} may ask for. The first three are whole tensors; the others are what ITGIS and MHIS
+ * actually use, reduced on the device so that a batch of rows of a model with a large vocabulary moves kilobytes, not
+ * the [B][V] logits and [B][T][D] gradients, between the device and Java.
+ *
+ * <p>Notation (METHODS.md §1): g_i(x) = d logit[t] / d input-embedding at position i, for the row's target t; the
+ * one-hot gradient h_i(x)(v) = W_E[v] · g_i(x).
+ */
 public enum Output {
     /** Next-token logits at the last position, [B][V]. */
     LOGITS,
     /** The final-norm output at the last position (the input of the unembedding), [B][D]. */
     ACTIVATIONS,
-    /** d logit[target[b]] / d input-embedding, for every position, [B][T][D]. */
-    EMBEDDING_GRADIENTS
+    /** g_i(x) for every position i, [B][T][D]. */
+    EMBEDDING_GRADIENTS,
+    /** The last-position argmax token, ties to the lowest id, [B]. */
+    ARGMAX,
+    /** The last-position logit of the row's target, [B]. */
+    TARGET_LOGIT,
+    /** h_i(x)(v) at the row's requested positions i = positions[b][q], for v = columns[k]: [B][Q][K] (MHIS). */
+    ONE_HOT_GRADIENTS,
+    /** Σ over the rows b of group g of h_i(x_b)(v), for every position i and v = columns[k]: [G][T][K] (ITGIS). */
+    ONE_HOT_GRADIENT_SUMS
 }
