@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  *       participant of the same job is about to ask (see {@link #jobMateBusy}), when it is full or its oldest request
  *       waited {@link BatcherConfig#maxDelay()} (a full batch that ran before a job mate asked lost the sharing of
  *       identical rows: the flaky case of JobRunnerTest.targetsOfOneJobShareTheirRows);
- *   <li>identical rows (same tokens, and same target when gradients are asked for) run once per batch: jobs on
- *       several targets with one seed share their forward passes this way.
+ *   <li>identical rows (same tokens, and same target and positions when those shape the outputs) run once per batch:
+ *       jobs on several targets with one seed share their forward passes this way. Rows whose one-hot gradients are
+ *       summed ({@link Output#ONE_HOT_GRADIENT_SUMS}) are not shared: each slice of a request is its own group, and
+ *       the participant adds up its groups' sums over the batches its rows ran in.
  * </ul>
  * A cancelled participant's pending rows are dropped at once, so its device work stops within the batch in flight.
  * Device time is apportioned to participants by the rows they asked for.
@@ -279,35 +281,46 @@ public final class Batcher implements AutoCloseable {
     }
 
     private void runBatch(List<Slice> slices) {
-        Pending lead = slices.getFirst().pending;
-        Set<Output> outputs = lead.request.outputs();
-        boolean byTarget = outputs.contains(Output.EMBEDDING_GRADIENTS);
+        EngineRequest leadRequest = slices.getFirst().pending.request;
+        Set<Output> outputs = leadRequest.outputs();
+        boolean byTarget = leadRequest.wantsGradients() || outputs.contains(Output.TARGET_LOGIT);
+        boolean byPositions = outputs.contains(Output.ONE_HOT_GRADIENTS);
+        boolean bySlice = outputs.contains(Output.ONE_HOT_GRADIENT_SUMS); // each slice its own group: rows not shared
         Map<RowKey, Integer> unique = new HashMap<>();
         List<int[]> rows = new ArrayList<>();
         List<Integer> targets = new ArrayList<>();
+        List<int[]> positions = new ArrayList<>();
+        List<Integer> groups = new ArrayList<>();
         int requested = 0;
         int[][] fusedIndex = new int[slices.size()][];
         for (int s = 0; s < slices.size(); s++) {
             Slice slice = slices.get(s);
+            EngineRequest request = slice.pending.request;
             fusedIndex[s] = new int[slice.count];
             for (int r = 0; r < slice.count; r++) {
                 int row = slice.from + r;
-                int[] tokens = slice.pending.request.tokens()[row];
-                int target = byTarget ? slice.pending.request.targets()[row] : -1;
-                Integer at = unique.putIfAbsent(new RowKey(tokens, target), rows.size());
-                if (at == null) {
-                    at = rows.size();
+                int[] tokens = request.tokens()[row];
+                int target = byTarget ? request.targets()[row] : -1;
+                int[] at = byPositions ? request.positions()[row] : null;
+                Integer index = unique.putIfAbsent(new RowKey(tokens, target, at, bySlice ? s : -1), rows.size());
+                if (index == null) {
+                    index = rows.size();
                     rows.add(tokens);
                     targets.add(target);
+                    positions.add(at);
+                    groups.add(s);
                 }
-                fusedIndex[s][r] = at;
+                fusedIndex[s][r] = index;
             }
             requested += slice.count;
         }
         EngineRequest fused = new EngineRequest(
                 rows.toArray(int[][]::new),
                 outputs,
-                byTarget ? targets.stream().mapToInt(Integer::intValue).toArray() : null);
+                byTarget ? targets.stream().mapToInt(Integer::intValue).toArray() : null,
+                leadRequest.columns(),
+                byPositions ? positions.toArray(int[][]::new) : null,
+                bySlice ? groups.stream().mapToInt(Integer::intValue).toArray() : null);
         long start = System.nanoTime();
         EngineResult result = null;
         RuntimeException failure = null;
@@ -336,7 +349,7 @@ public final class Batcher implements AutoCloseable {
                 if (failure != null) {
                     slice.pending.failure = failure;
                 } else {
-                    slice.pending.deliver(result, slice.from, fusedIndex[s]);
+                    slice.pending.deliver(result, slice.from, fusedIndex[s], s);
                 }
             }
             changed.signalAll();
@@ -412,10 +425,6 @@ public final class Batcher implements AutoCloseable {
         /** Refuses a malformed request here, so that it cannot fail a fused batch of other jobs' rows. */
         private void check(EngineRequest request) {
             int vocabulary = engine.shape().vocabularySize();
-            boolean gradients = request.outputs().contains(Output.EMBEDDING_GRADIENTS);
-            if (gradients && (request.targets() == null || request.targets().length != request.rows())) {
-                throw new IllegalArgumentException("a gradient request needs one target per row");
-            }
             for (int b = 0; b < request.rows(); b++) {
                 int[] row = request.tokens()[b];
                 if (row.length != request.length() || row.length == 0) {
@@ -428,11 +437,8 @@ public final class Batcher implements AutoCloseable {
                                 + "; ids must be in [0, " + vocabulary + ")");
                     }
                 }
-                if (gradients && (request.targets()[b] < 0 || request.targets()[b] >= vocabulary)) {
-                    throw new IllegalArgumentException("row " + b + " has target " + request.targets()[b]
-                            + "; targets must be in [0, " + vocabulary + ")");
-                }
             }
+            request.checkOutputFields(vocabulary);
         }
 
         /** Drops this participant's pending rows; its current and later {@code run} calls throw. */
@@ -483,16 +489,20 @@ public final class Batcher implements AutoCloseable {
 
     private record Slice(Participant participant, Pending pending, int from, int count) {}
 
-    /** A row's identity for de-duplication inside one batch. */
-    private record RowKey(int[] tokens, int target) {
+    /**
+     * A row's identity for de-duplication inside one batch: its tokens, and what else shapes its outputs (target,
+     * one-hot positions; the slice when its gradients are summed per slice).
+     */
+    private record RowKey(int[] tokens, int target, int[] positions, int slice) {
         @Override
         public boolean equals(Object o) {
-            return o instanceof RowKey k && k.target == target && Arrays.equals(k.tokens, tokens);
+            return o instanceof RowKey k && k.target == target && k.slice == slice && Arrays.equals(k.tokens, tokens)
+                    && Arrays.equals(k.positions, positions);
         }
 
         @Override
         public int hashCode() {
-            return 31 * Arrays.hashCode(tokens) + target;
+            return 31 * (31 * (31 * Arrays.hashCode(tokens) + target) + Arrays.hashCode(positions)) + slice;
         }
     }
 }

@@ -1,5 +1,6 @@
 package lpe.batching;
 
+import java.util.Arrays;
 import java.util.Set;
 import lpe.engine.EngineRequest;
 import lpe.engine.EngineResult;
@@ -16,6 +17,10 @@ final class Pending {
     private final float[][] logits;
     private final float[][] activations;
     private final float[][][] gradients;
+    private final int[] argmax;
+    private final float[] targetLogits;
+    private final float[][][] oneHot;
+    private float[][] oneHotSums;
 
     Pending(EngineRequest request, long arrivalNanos) {
         this.request = request;
@@ -25,6 +30,9 @@ final class Pending {
         logits = outputs.contains(Output.LOGITS) ? new float[n][] : null;
         activations = outputs.contains(Output.ACTIVATIONS) ? new float[n][] : null;
         gradients = outputs.contains(Output.EMBEDDING_GRADIENTS) ? new float[n][][] : null;
+        argmax = outputs.contains(Output.ARGMAX) ? new int[n] : null;
+        targetLogits = outputs.contains(Output.TARGET_LOGIT) ? new float[n] : null;
+        oneHot = outputs.contains(Output.ONE_HOT_GRADIENTS) ? new float[n][][] : null;
     }
 
     static EngineResult emptyResult(EngineRequest request) {
@@ -41,11 +49,15 @@ final class Pending {
 
     /** Same row length and same outputs: the two can share a device batch. */
     boolean fusesWith(Pending other) {
-        return request.length() == other.request.length() && request.outputs().equals(other.request.outputs());
+        return request.length() == other.request.length() && request.outputs().equals(other.request.outputs())
+                && Arrays.equals(request.columns(), other.request.columns());
     }
 
-    /** Copies rows {@code from..} of this request out of a fused result; {@code fused[r]} is row from+r's index. */
-    void deliver(EngineResult result, int from, int[] fused) {
+    /**
+     * Copies rows {@code from..} of this request out of a fused result; {@code fused[r]} is row from+r's index and
+     * {@code group} the slice's group of {@link Output#ONE_HOT_GRADIENT_SUMS}, which is added to this request's sums.
+     */
+    void deliver(EngineResult result, int from, int[] fused, int group) {
         for (int r = 0; r < fused.length; r++) {
             int i = fused[r];
             if (logits != null) {
@@ -62,11 +74,43 @@ final class Pending {
                 }
                 gradients[from + r] = copy;
             }
+            if (argmax != null) {
+                argmax[from + r] = result.argmax()[i];
+            }
+            if (targetLogits != null) {
+                targetLogits[from + r] = result.targetLogits()[i];
+            }
+            if (oneHot != null) {
+                oneHot[from + r] = result.oneHotGradients()[i];
+            }
+        }
+        if (request.outputs().contains(Output.ONE_HOT_GRADIENT_SUMS)) {
+            addSums(result.oneHotGradientSums()[group]);
         }
         rowsDone += fused.length;
     }
 
+    private void addSums(float[][] sums) {
+        if (oneHotSums == null) {
+            oneHotSums = new float[sums.length][];
+            for (int i = 0; i < sums.length; i++) {
+                oneHotSums[i] = sums[i].clone();
+            }
+            return;
+        }
+        for (int i = 0; i < sums.length; i++) {
+            for (int k = 0; k < sums[i].length; k++) {
+                oneHotSums[i][k] += sums[i][k];
+            }
+        }
+    }
+
     EngineResult result() {
-        return new EngineResult(logits, activations, gradients);
+        float[][][] sums = null;
+        if (request.outputs().contains(Output.ONE_HOT_GRADIENT_SUMS)) {
+            int columns = request.columns() == null ? 0 : request.columns().length;
+            sums = new float[][][] {oneHotSums != null ? oneHotSums : new float[request.length()][columns]};
+        }
+        return new EngineResult(logits, activations, gradients, argmax, targetLogits, oneHot, sums);
     }
 }

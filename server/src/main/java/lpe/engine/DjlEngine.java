@@ -59,6 +59,9 @@ public final class DjlEngine implements Engine, AutoCloseable {
     @Override
     public EngineResult run(EngineRequest request) {
         validate(request);
+        if (ReducedOutputs.asked(request)) {
+            return ReducedOutputs.run(request, this::run, this);
+        }
         int rows = request.rows();
         int length = request.length();
         float[] inputs = new float[rows * length * shape.modelWidth()];
@@ -178,16 +181,7 @@ public final class DjlEngine implements Engine, AutoCloseable {
                 checkId(tokens[b][t], "row " + b + " position " + t);
             }
         }
-        if (request.outputs().contains(Output.EMBEDDING_GRADIENTS)) {
-            int[] targets = request.targets();
-            if (targets == null || targets.length != tokens.length) {
-                throw new IllegalArgumentException("gradients need one target per row: got "
-                        + (targets == null ? "none" : targets.length) + " for " + tokens.length + " rows");
-            }
-            for (int b = 0; b < targets.length; b++) {
-                checkId(targets[b], "target of row " + b);
-            }
-        }
+        request.checkOutputFields(shape.vocabularySize());
     }
 
     private void checkId(int id, String where) {

@@ -47,4 +47,63 @@ public record EngineRequest(int[][] tokens, Set<Output> outputs, int[] targets, 
         }
         return max + 1;
     }
+
+    /**
+     * Refuses targets, columns, positions and groups that do not fit the outputs asked for or the model, naming the
+     * field and row. Token ids and row lengths are each engine's own check.
+     */
+    public void checkOutputFields(int vocabularySize) {
+        int rows = rows();
+        boolean oneHot = outputs.contains(Output.ONE_HOT_GRADIENTS);
+        boolean sums = outputs.contains(Output.ONE_HOT_GRADIENT_SUMS);
+        if (wantsGradients() || outputs.contains(Output.TARGET_LOGIT)) {
+            if (targets == null || targets.length != rows) {
+                throw new IllegalArgumentException(outputs + " need one target per row: got "
+                        + (targets == null ? "none" : targets.length) + " for " + rows + " rows");
+            }
+            for (int b = 0; b < rows; b++) {
+                checkId(targets[b], vocabularySize, "target of row " + b);
+            }
+        }
+        if (oneHot || sums) {
+            if (columns == null || columns.length == 0) {
+                throw new IllegalArgumentException("one-hot gradients need the columns (token ids) to project onto");
+            }
+            for (int k = 0; k < columns.length; k++) {
+                checkId(columns[k], vocabularySize, "columns[" + k + "]");
+            }
+        }
+        if (oneHot) {
+            if (positions == null || positions.length != rows) {
+                throw new IllegalArgumentException("ONE_HOT_GRADIENTS needs positions for each of the " + rows + " rows");
+            }
+            for (int b = 0; b < rows; b++) {
+                if (positions[b] == null || positions[b].length == 0 || positions[b].length != positions[0].length) {
+                    throw new IllegalArgumentException("row " + b + " asks for " + (positions[b] == null ? 0 : positions[b].length)
+                            + " positions; every row needs the same non-zero count");
+                }
+                for (int i : positions[b]) {
+                    if (i < 0 || i >= length()) {
+                        throw new IllegalArgumentException("row " + b + " asks for position " + i + "; positions are in [0, " + length() + ")");
+                    }
+                }
+            }
+        }
+        if (sums && groups != null) {
+            if (groups.length != rows) {
+                throw new IllegalArgumentException("groups has " + groups.length + " entries for " + rows + " rows");
+            }
+            for (int b = 0; b < rows; b++) {
+                if (groups[b] < 0) {
+                    throw new IllegalArgumentException("row " + b + " is in group " + groups[b] + "; groups are >= 0");
+                }
+            }
+        }
+    }
+
+    private static void checkId(int id, int vocabularySize, String where) {
+        if (id < 0 || id >= vocabularySize) {
+            throw new IllegalArgumentException(where + ": token id " + id + " is outside the vocabulary [0, " + vocabularySize + ")");
+        }
+    }
 }

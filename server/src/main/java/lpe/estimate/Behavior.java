@@ -1,5 +1,8 @@
 package lpe.estimate;
 
+import lpe.engine.EngineResult;
+import lpe.engine.Output;
+
 /**
  * What "the model produces t" means for one input: the value whose expectation over D is the estimated probability.
  * Sealed so that later behaviours (multi-token) are added here and every switch over them stays exhaustive.
@@ -8,6 +11,12 @@ public sealed interface Behavior {
 
     /** The behaviour's value for one row of next-token logits: 1[argmax = t], or softmax(logits/T)_t. */
     double value(float[] logits, int target);
+
+    /** The engine output that {@link #value(EngineResult, int, int)} reads: as little as the behaviour needs. */
+    Output output();
+
+    /** The behaviour's value for row {@code row} of a result that holds {@link #output()}. */
+    double value(EngineResult result, int row, int target);
 
     /** The CLI/proto spelling: {@code argmax} or {@code sample:T}. */
     String spec();
@@ -42,6 +51,16 @@ public sealed interface Behavior {
         }
 
         @Override
+        public Output output() {
+            return Output.ARGMAX;
+        }
+
+        @Override
+        public double value(EngineResult result, int row, int target) {
+            return result.argmax()[row] == target ? 1.0 : 0.0;
+        }
+
+        @Override
         public String spec() {
             return "argmax";
         }
@@ -67,6 +86,16 @@ public sealed interface Behavior {
                 sum += Math.exp((l - max) / temperature);
             }
             return Math.exp((logits[target] - max) / temperature) / sum;
+        }
+
+        @Override
+        public Output output() {
+            return Output.LOGITS;
+        }
+
+        @Override
+        public double value(EngineResult result, int row, int target) {
+            return value(result.logits()[row], target);
         }
 
         @Override

@@ -2,6 +2,7 @@ package lpe.estimate;
 
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Set;
 import java.util.SplittableRandom;
 import lpe.dist.InputDistribution;
 import lpe.engine.Engine;
@@ -62,6 +63,10 @@ public final class Itgis implements Estimator {
             supports[i] = Support.of(d.position(i));
             g[i] = new double[supports[i].size()];
         }
+        OneHotColumns columns = OneHotColumns.of(supports);
+        Set<Output> outputs = columns.any()
+                ? EnumSet.of(problem.behavior().output(), Output.ONE_HOT_GRADIENT_SUMS)
+                : EnumSet.of(problem.behavior().output());
         int n = problem.budget();
         int[] targets = new int[batch];
         Arrays.fill(targets, problem.target());
@@ -77,12 +82,13 @@ public final class Itgis implements Estimator {
                 drawPosition(i, supports[i], g[i], c, tokens, logWeights, random);
             }
             EngineResult result = engine.run(new EngineRequest(
-                    tokens, EnumSet.of(Output.LOGITS, Output.EMBEDDING_GRADIENTS), Arrays.copyOf(targets, rows)));
+                    tokens, outputs, Arrays.copyOf(targets, rows), columns.any() ? columns.ids() : null, null, null));
             for (int b = 0; b < rows; b++) {
-                double value = problem.behavior().value(result.logits()[b], problem.target());
-                sums.add(logWeights[b], value);
+                sums.add(logWeights[b], problem.behavior().value(result, b, problem.target()));
             }
-            updateGradientAverage(result.embeddingGradients(), supports, g, engine);
+            if (columns.any()) {
+                updateGradientAverage(result.oneHotGradientSums()[0], rows, columns, g);
+            }
             done += rows;
             progress.update(done, n, sums.estimate(name(), start, problem));
         }
@@ -110,27 +116,18 @@ public final class Itgis implements Estimator {
         }
     }
 
-    /** G_i(v) ← λ·G_i(v) + W_E[v]·ḡ_i, with ḡ_i the batch mean of the embedding gradients at position i. */
-    private void updateGradientAverage(float[][][] gradients, Support[] supports, double[][] g, Engine engine) {
-        int rows = gradients.length;
-        for (int i = 0; i < supports.length; i++) {
-            if (supports[i].isFixed()) {
+    /**
+     * G_i(v) ← λ·G_i(v) + W_E[v]·ḡ_i, with ḡ_i the batch mean of the embedding gradients at position i: the engine's
+     * one-hot gradient sums over the batch's rows, divided by the rows.
+     */
+    private void updateGradientAverage(float[][] oneHotSums, int rows, OneHotColumns columns, double[][] g) {
+        for (int i = 0; i < g.length; i++) {
+            int[] column = columns.columnOf()[i];
+            if (column == null) {
                 continue;
             }
-            int width = gradients[0][i].length;
-            double[] mean = new double[width];
-            for (float[][] row : gradients) {
-                for (int e = 0; e < width; e++) {
-                    mean[e] += row[i][e];
-                }
-            }
-            float[] meanF = new float[width];
-            for (int e = 0; e < width; e++) {
-                meanF[e] = (float) (mean[e] / rows);
-            }
-            float[] projected = engine.projectOntoEmbeddings(new float[][] {meanF}, supports[i].ids())[0];
             for (int v = 0; v < g[i].length; v++) {
-                g[i][v] = decay * g[i][v] + projected[v];
+                g[i][v] = decay * g[i][v] + oneHotSums[i][column[v]] / rows;
             }
         }
     }

@@ -2,10 +2,9 @@ package lpe.estimate;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import lpe.dist.InputDistribution;
 import lpe.engine.Engine;
@@ -23,11 +22,13 @@ import lpe.engine.Output;
  * autocorrelation. The interval is normal, clipped to [0, 1]. ESS is the number of independent draws from π that
  * would give the same variance: n·(i.i.d. self-normalised variance) / (between-chain variance), at most n. With no
  * recorded hit the estimate, error and interval are 0: the chains found nothing. Compute: C·(1 + burn-in + n/C)
- * forward and backward passes (burn-in counted).
+ * forward and backward passes (burn-in counted), plus the states evaluated again ({@link Evaluator}).
  */
 public final class Mhis implements Estimator {
     public static final int DEFAULT_CHAINS = 32;
     public static final int DEFAULT_BURN_IN = 1 << 10;
+    /** Steps of one-hot gradients fetched per evaluated state (see {@link Evaluator}). */
+    static final int LOOKAHEAD = 4;
 
     private final int chains;
     private final int burnIn;
@@ -70,39 +71,38 @@ public final class Mhis implements Estimator {
         }
         int recordedSteps = problem.budget() / chains;
         int totalSteps = burnIn + recordedSteps;
-        int[] targets = new int[chains];
-        Arrays.fill(targets, problem.target());
+        Evaluator evaluator = new Evaluator(problem, engine, OneHotColumns.of(supports),
+                schedule(random.split(), totalSteps, length));
 
         int[][] x = new int[chains][];
         for (int c = 0; c < chains; c++) {
             x[c] = d.sample(random);
         }
-        Chains state = new Chains(problem, engine.run(request(x, targets)));
+        Chains state = evaluator.evaluate(x, 0);
         Recorded recorded = new Recorded(chains, recordedSteps, temperature);
         for (int step = 0; step < totalSteps; step++) {
             Checks.throwIfCancelled();
-            int[] position = new int[chains];
-            for (int c = 0; c < chains; c++) {
-                position[c] = random.nextInt(length);
-            }
-            Categorical[] forward = proposals(state.gradients, position, supports, temperature, engine);
+            evaluator.refresh(state, x, step);
             int[][] proposed = new int[chains][];
+            int[] position = new int[chains];
             int[] from = new int[chains];
             double[] logRatio = new double[chains];
             for (int c = 0; c < chains; c++) {
+                position[c] = evaluator.position(step, c);
                 Support support = supports[position[c]];
+                Categorical forward = evaluator.proposal(state.oneHot(c, step), position[c], supports, temperature);
                 from[c] = d.position(position[c]).indexOf(x[c][position[c]]);
-                int to = forward[c] == null ? 0 : forward[c].sample(random);
+                int to = forward == null ? 0 : forward.sample(random);
                 proposed[c] = x[c].clone();
                 proposed[c][position[c]] = support.ids()[to];
                 logRatio[c] = support.logProbabilities()[to] - support.logProbabilities()[from[c]]
-                        - (forward[c] == null ? 0 : forward[c].logProbability(to));
+                        - (forward == null ? 0 : forward.logProbability(to));
             }
-            Chains next = new Chains(problem, engine.run(request(proposed, targets)));
-            Categorical[] reverse = proposals(next.gradients, position, supports, temperature, engine);
+            Chains next = evaluator.evaluate(proposed, step);
             for (int c = 0; c < chains; c++) {
+                Categorical reverse = evaluator.proposal(next.oneHot(c, step), position[c], supports, temperature);
                 double logAlpha = (next.score[c] - state.score[c]) / temperature + logRatio[c]
-                        + (reverse[c] == null ? 0 : reverse[c].logProbability(from[c]));
+                        + (reverse == null ? 0 : reverse.logProbability(from[c]));
                 if (Math.log(random.nextDouble()) < logAlpha) {
                     x[c] = proposed[c];
                     state.accept(c, next);
@@ -111,78 +111,146 @@ public final class Mhis implements Estimator {
             if (step >= burnIn) {
                 recorded.add(step - burnIn, state.score, state.value);
             }
-            long passes = (long) chains * (step + 2);
-            progress.update(recorded.count(), problem.budget(), recorded.estimate(name(), start, problem, passes));
+            progress.update(recorded.count(), problem.budget(),
+                    recorded.estimate(name(), start, problem, evaluator.passes()));
         }
-        long passes = (long) chains * (totalSteps + 1);
-        return recorded.estimate(name(), start, problem, passes);
+        return recorded.estimate(name(), start, problem, evaluator.passes());
     }
 
-    private static EngineRequest request(int[][] tokens, int[] targets) {
-        return new EngineRequest(tokens, EnumSet.of(Output.LOGITS, Output.EMBEDDING_GRADIENTS), targets);
+    /** Each chain's position for every step, drawn up front: i.i.d. uniform, independent of the chains' states. */
+    private int[][] schedule(SplittableRandom random, int steps, int length) {
+        int[][] schedule = new int[steps][];
+        for (int s = 0; s < steps; s++) {
+            schedule[s] = random.ints(chains, 0, length).toArray();
+        }
+        return schedule;
     }
-
     /**
-     * φ(· | x) ∝ p_i(v)·exp(h_i(x)(v)/T) over S_i at each chain's chosen position i, with h_i(x)(v) = W_E[v]·g_i(x);
-     * null at a fixed position (the proposal is the current token with probability 1). One projection call per step
-     * serves every chain: the vectors are the chains' gradients at their positions, the ids the union of the supports.
+     * Runs chain states through the engine, which returns their target logit, behaviour value and one-hot gradients.
+     * A state evaluated at step s gets h_i(x) at its chain's positions of steps s..s+{@value #LOOKAHEAD}−1: the
+     * reverse proposal of step s needs the first, and the state, if accepted, the others for the forward proposals of
+     * the steps after. A state that outlives them is evaluated again ({@link #refresh}). This is the paper's
+     * algorithm (h_i(x) at the chosen position at every step); drawing the positions in advance changes nothing in
+     * distribution, since they are independent of the chains. Only these projections leave the device.
      */
-    private static Categorical[] proposals(float[][][] gradients, int[] position, Support[] supports,
-            double temperature, Engine engine) {
-        Categorical[] result = new Categorical[position.length];
-        Map<Integer, Integer> column = new LinkedHashMap<>();
-        List<Integer> moving = new ArrayList<>();
-        for (int c = 0; c < position.length; c++) {
-            Support support = supports[position[c]];
+    private final class Evaluator {
+        private final EstimationProblem problem;
+        private final Engine engine;
+        private final OneHotColumns columns;
+        private final int[][] schedule;
+        private final Set<Output> outputs;
+        private final int[] targets;
+        private long passes;
+
+        Evaluator(EstimationProblem problem, Engine engine, OneHotColumns columns, int[][] schedule) {
+            this.problem = problem;
+            this.engine = engine;
+            this.columns = columns;
+            this.schedule = schedule;
+            this.outputs = EnumSet.of(Output.TARGET_LOGIT, problem.behavior().output());
+            if (columns.any()) {
+                outputs.add(Output.ONE_HOT_GRADIENTS);
+            }
+            this.targets = new int[chains];
+            Arrays.fill(targets, problem.target());
+        }
+
+        int position(int step, int chain) {
+            return schedule[step][chain];
+        }
+
+        long passes() {
+            return passes;
+        }
+
+        /** Evaluates one state per row, as of step {@code step}. */
+        Chains evaluate(int[][] rows, int step) {
+            int[][] positions = null;
+            if (columns.any()) {
+                positions = new int[rows.length][LOOKAHEAD];
+                for (int c = 0; c < rows.length; c++) {
+                    for (int q = 0; q < LOOKAHEAD; q++) {
+                        positions[c][q] = schedule[Math.min(step + q, schedule.length - 1)][c];
+                    }
+                }
+            }
+            EngineResult result = engine.run(new EngineRequest(rows, outputs, Arrays.copyOf(targets, rows.length),
+                    columns.any() ? columns.ids() : null, positions, null));
+            passes += rows.length;
+            return new Chains(problem, result, step);
+        }
+
+        /** Evaluates again the states whose one-hot gradients do not reach step {@code step}. */
+        void refresh(Chains state, int[][] x, int step) {
+            if (!columns.any()) {
+                return;
+            }
+            List<Integer> stale = new ArrayList<>();
+            for (int c = 0; c < chains; c++) {
+                if (step - state.from[c] >= LOOKAHEAD) {
+                    stale.add(c);
+                }
+            }
+            if (stale.isEmpty()) {
+                return;
+            }
+            int[][] rows = new int[stale.size()][];
+            for (int j = 0; j < rows.length; j++) {
+                rows[j] = x[stale.get(j)];
+            }
+            Chains fresh = evaluate(rows, step);
+            for (int j = 0; j < rows.length; j++) {
+                int c = stale.get(j);
+                state.oneHot[c] = fresh.oneHot[j];
+                state.from[c] = step;
+            }
+        }
+
+        /** φ(· | x) ∝ p_i(v)·exp(h_i(x)(v)/T) over S_i; null at a fixed position (the current token, probability 1). */
+        Categorical proposal(float[] h, int position, Support[] supports, double temperature) {
+            Support support = supports[position];
             if (support.isFixed()) {
-                continue;
+                return null;
             }
-            moving.add(c);
-            for (int id : support.ids()) {
-                column.putIfAbsent(id, column.size());
-            }
-        }
-        if (moving.isEmpty()) {
-            return result;
-        }
-        float[][] vectors = new float[moving.size()][];
-        for (int j = 0; j < vectors.length; j++) {
-            vectors[j] = gradients[moving.get(j)][position[moving.get(j)]];
-        }
-        int[] ids = column.keySet().stream().mapToInt(Integer::intValue).toArray();
-        float[][] h = engine.projectOntoEmbeddings(vectors, ids);
-        for (int j = 0; j < vectors.length; j++) {
-            Support support = supports[position[moving.get(j)]];
+            int[] column = columns.columnOf()[position];
             double[] logWeights = new double[support.size()];
             for (int v = 0; v < logWeights.length; v++) {
-                logWeights[v] = support.logProbabilities()[v] + h[j][column.get(support.ids()[v])] / temperature;
+                logWeights[v] = support.logProbabilities()[v] + h[column[v]] / temperature;
             }
-            result[moving.get(j)] = new Categorical(logWeights);
+            return new Categorical(logWeights);
         }
-        return result;
     }
 
-    /** Each chain's current score s(x), behaviour value and embedding gradients. */
+    /** Each chain's current score s(x), behaviour value, and one-hot gradients from step {@code from[c]} on. */
     private static final class Chains {
         final double[] score;
         final double[] value;
-        final float[][][] gradients;
+        final float[][][] oneHot;
+        final int[] from;
 
-        Chains(EstimationProblem problem, EngineResult result) {
-            int n = result.logits().length;
+        Chains(EstimationProblem problem, EngineResult result, int step) {
+            int n = result.targetLogits().length;
             score = new double[n];
             value = new double[n];
-            gradients = result.embeddingGradients();
+            oneHot = result.oneHotGradients() != null ? result.oneHotGradients() : new float[n][][];
+            from = new int[n];
+            Arrays.fill(from, step);
             for (int c = 0; c < n; c++) {
-                score[c] = result.logits()[c][problem.target()];
-                value[c] = problem.behavior().value(result.logits()[c], problem.target());
+                score[c] = result.targetLogits()[c];
+                value[c] = problem.behavior().value(result, c, problem.target());
             }
+        }
+
+        /** h at chain c's position of step {@code step}; null when no position moves. */
+        float[] oneHot(int c, int step) {
+            return oneHot[c] == null ? null : oneHot[c][step - from[c]];
         }
 
         void accept(int c, Chains next) {
             score[c] = next.score[c];
             value[c] = next.value[c];
-            gradients[c] = next.gradients[c];
+            oneHot[c] = next.oneHot[c];
+            from[c] = next.from[c];
         }
     }
 

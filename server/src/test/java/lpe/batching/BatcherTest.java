@@ -187,6 +187,57 @@ class BatcherTest {
     }
 
     @Test
+    void reducedOutputsOfFusedAndSplitRequestsEqualEachJobRunAlone() throws Exception {
+        FakeEngine engine = new FakeEngine(32, 4, 1);
+        FakeEngine reference = new FakeEngine(32, 4, 0);
+        int[] columns = {5, 1, 30, 5};
+        Set<Output> outputs = EnumSet.of(Output.ARGMAX, Output.TARGET_LOGIT, Output.ONE_HOT_GRADIENTS,
+                Output.ONE_HOT_GRADIENT_SUMS);
+        try (Batcher batcher = new Batcher("m", engine, new BatcherConfig(32, Duration.ofMillis(5)),
+                        new SimpleMeterRegistry());
+                ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Integer>> jobs = new ArrayList<>();
+            for (int j = 0; j < 6; j++) {
+                int seed = j;
+                jobs.add(pool.submit(() -> {
+                    Random random = new Random(seed);
+                    try (Batcher.Participant engineForJob = batcher.open("job-" + seed)) {
+                        for (int call = 0; call < 5; call++) {
+                            int[][] rows = randomRows(random, 1 + random.nextInt(50), 3);
+                            int[] targets = random.ints(rows.length, 0, 32).toArray();
+                            int[][] positions = new int[rows.length][];
+                            for (int b = 0; b < rows.length; b++) {
+                                positions[b] = random.ints(2, 0, 3).toArray();
+                            }
+                            EngineRequest request = new EngineRequest(rows, outputs, targets, columns, positions, null);
+                            EngineResult got = engineForJob.run(request);
+                            EngineResult want = reference.run(request);
+                            assertArrayEquals(want.argmax(), got.argmax());
+                            assertArrayEquals(want.targetLogits(), got.targetLogits());
+                            for (int b = 0; b < rows.length; b++) {
+                                for (int q = 0; q < 2; q++) {
+                                    assertArrayEquals(want.oneHotGradients()[b][q], got.oneHotGradients()[b][q]);
+                                }
+                            }
+                            assertEquals(1, got.oneHotGradientSums().length);
+                            for (int i = 0; i < 3; i++) {
+                                // summed over the batches the request was split into: float order differs
+                                assertArrayEquals(want.oneHotGradientSums()[0][i], got.oneHotGradientSums()[0][i],
+                                        1e-3f * rows.length);
+                            }
+                        }
+                    }
+                    return 0;
+                }));
+            }
+            for (Future<Integer> job : jobs) {
+                job.get();
+            }
+        }
+        assertTrue(engine.batches().stream().anyMatch(b -> b.rows() == 32), "some batch was full (requests split)");
+    }
+
+    @Test
     void aMalformedRequestFailsOnlyItsOwnJob() throws Exception {
         FakeEngine engine = new FakeEngine(8, 2, 0);
         try (Batcher batcher = new Batcher("m", engine, new BatcherConfig(64, Duration.ofMillis(1)),
@@ -202,7 +253,7 @@ class BatcherTest {
             assertEquals("row 0 holds token id 8; ids must be in [0, 8)", id.getMessage());
             IllegalArgumentException target = assertThrows(IllegalArgumentException.class, () -> bad.run(
                     new EngineRequest(new int[][] {{1, 2}}, EnumSet.of(Output.EMBEDDING_GRADIENTS), new int[] {-1})));
-            assertEquals("row 0 has target -1; targets must be in [0, 8)", target.getMessage());
+            assertEquals("target of row 0: token id -1 is outside the vocabulary [0, 8)", target.getMessage());
             EngineResult ok = good.run(new EngineRequest(new int[][] {{1, 2}}, EnumSet.of(Output.LOGITS), null));
             assertEquals(FakeEngine.logit(new int[] {1, 2}, 5), ok.logits()[0][5]);
             assertTrue(engine.batches().stream().allMatch(b -> b.rows() == 1), "no malformed row reached the engine");

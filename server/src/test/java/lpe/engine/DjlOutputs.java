@@ -28,7 +28,7 @@ public final class DjlOutputs {
             }
             targets[r] = random.nextInt(vocabulary);
         }
-        return new EngineRequest(tokens, EnumSet.allOf(Output.class), targets);
+        return new EngineRequest(tokens, EnumSet.of(Output.LOGITS, Output.ACTIVATIONS, Output.EMBEDDING_GRADIENTS), targets);
     }
 
     static int[] projectedIds(int vocabulary) {

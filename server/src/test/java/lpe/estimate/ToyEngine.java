@@ -10,6 +10,7 @@ import lpe.engine.EngineRequest;
 import lpe.engine.EngineResult;
 import lpe.engine.ModelShape;
 import lpe.engine.Output;
+import lpe.engine.ReducedOutputs;
 
 /**
  * METHODS.md Appendix A.2's analytic model: logits = W₂·tanh(W₁·Σ_i (E[x_i] + P_i) + b₁), so that the gradient of a
@@ -140,6 +141,9 @@ class ToyEngine implements Engine {
 
     @Override
     public EngineResult run(EngineRequest request) {
+        if (ReducedOutputs.asked(request)) {
+            return ReducedOutputs.run(request, this::run, this);
+        }
         int n = request.rows();
         rows += n;
         float[][] logits = new float[n][];
