@@ -1,13 +1,19 @@
 package lpe.cli;
 
+import java.nio.file.Path;
+import lpe.engine.NativeEngineException;
 import lpe.engine.NativeLibrary;
 import lpe.engine.NativePrecision;
 import lpe.jobs.DjlModels;
+import lpe.jobs.ModelHandle;
 import lpe.jobs.ModelLoader;
 import lpe.jobs.NativeModels;
 import picocli.CommandLine.Option;
 
-/** {@code --engine}, {@code --device}, {@code --precision}: where a server runs its rows (lpe serve, lpe bench server). */
+/**
+ * {@code --engine}, {@code --device}, {@code --precision}: the engine that runs the rows (lpe serve, lpe bench server,
+ * lpe generate, lpe logits).
+ */
 public final class EngineOptions {
 
     @Option(names = "--engine", defaultValue = "djl", description = "djl (CPU, DJL's bundled libtorch) or native"
@@ -25,7 +31,20 @@ public final class EngineOptions {
     public ModelLoader models() {
         try {
             return chooseModels();
-        } catch (IllegalArgumentException | lpe.engine.NativeEngineException e) {
+        } catch (IllegalArgumentException | NativeEngineException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One model directory loaded on the engine the options ask for (lpe generate, lpe logits). A native engine that
+     * cannot start there (a GPU index that does not exist, too little device memory) is a user error, not a bug.
+     */
+    public ModelHandle open(Path directory) {
+        ModelLoader models = models();
+        try {
+            return models.load(directory);
+        } catch (NativeEngineException e) {
             throw new UserError(e.getMessage(), e);
         }
     }

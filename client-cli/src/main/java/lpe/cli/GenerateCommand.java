@@ -6,18 +6,18 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import lpe.engine.DjlEngine;
 import lpe.engine.GreedyDecoder;
+import lpe.jobs.ModelHandle;
 import lpe.model.HfVocabulary;
-import lpe.model.Model;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code lpe generate}: the greedy continuation of a prompt, printed as text (prompt included). */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Greedy (temperature 0) continuation of a prompt, in-process on the CPU engine.")
+        description = "Greedy (temperature 0) continuation of a prompt, in-process on the engine --engine names.")
 public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory or Hugging Face repo id ORG/NAME.")
@@ -32,6 +32,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object {\"ids\":[..], \"text\":..} as the last line.")
     boolean json;
 
+    @Mixin
+    EngineOptions engine;
+
     @Spec
     CommandSpec spec;
 
@@ -43,16 +46,11 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         int[] ids;
         String text;
-        try {
-            Model m = LocalModels.load(model);
-            HfVocabulary vocabulary = (HfVocabulary) m.vocabulary();
-            try (DjlEngine engine = new DjlEngine(m)) {
-                ids = new GreedyDecoder(engine).continueGreedily(vocabulary.encodePrompt(prompt), maxTokens);
-            }
+        // Bad input (model, prompt, engine options) throws; OneLineErrors prints it as one line.
+        try (ModelHandle loaded = engine.open(LocalModels.resolve(model))) {
+            HfVocabulary vocabulary = (HfVocabulary) loaded.vocabulary();
+            ids = new GreedyDecoder(loaded.engine()).continueGreedily(vocabulary.encodePrompt(prompt), maxTokens);
             text = vocabulary.decode(ids);
-        } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("lpe generate: " + e.getMessage());
-            return 1;
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -11,7 +11,12 @@ final class LocalModels {
     private LocalModels() {}
 
     static Model load(String model) {
+        return new ModelLoader().load(resolve(model));
+    }
+
+    /** The model directory a {@code --model} argument names (a repo id is downloaded first if not cached). */
+    static Path resolve(String model) {
         ModelLocator locator = ModelLocator.fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home")));
-        return new ModelLoader().load(locator.resolve(model));
+        return locator.resolve(model);
     }
 }

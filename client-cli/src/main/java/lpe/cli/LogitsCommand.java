@@ -11,20 +11,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
-import lpe.engine.DjlEngine;
 import lpe.engine.EngineRequest;
 import lpe.engine.Output;
+import lpe.jobs.ModelHandle;
 import lpe.model.HfVocabulary;
-import lpe.model.Model;
+import lpe.model.Vocabulary;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code lpe logits}: the top next-token logits at the last position of a prompt or of explicit ids. */
 @Command(name = "logits", mixinStandardHelpOptions = true,
-        description = "The largest next-token logits at the last position, in-process on the CPU engine.")
+        description = "The largest next-token logits at the last position, in-process on the engine --engine names.")
 public final class LogitsCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory or Hugging Face repo id ORG/NAME.")
@@ -47,6 +48,9 @@ public final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object {\"ids\":[..], \"top\":[{\"id\":..,\"token\":..,\"logit\":..}, ..]}.")
     boolean json;
 
+    @Mixin
+    EngineOptions engine;
+
     @Spec
     CommandSpec spec;
 
@@ -58,19 +62,16 @@ public final class LogitsCommand implements Callable<Integer> {
         }
         int[] ids;
         float[] logits;
-        Model m;
-        try {
-            m = LocalModels.load(model);
-            ids = input.ids != null ? input.ids : ((HfVocabulary) m.vocabulary()).encodePrompt(input.prompt);
+        Vocabulary vocabulary;
+        // Bad input (model, ids, engine options) throws; OneLineErrors prints it as one line.
+        try (ModelHandle loaded = engine.open(LocalModels.resolve(model))) {
+            vocabulary = loaded.vocabulary();
+            ids = input.ids != null ? input.ids : ((HfVocabulary) vocabulary).encodePrompt(input.prompt);
             if (ids.length == 0) {
                 throw new IllegalArgumentException("the prompt encodes to no tokens; expected at least one");
             }
-            try (DjlEngine engine = new DjlEngine(m)) {
-                logits = engine.run(new EngineRequest(new int[][] {ids}, Set.of(Output.LOGITS), null)).logits()[0];
-            }
-        } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("lpe logits: " + e.getMessage());
-            return 1;
+            checkIds(ids, loaded.engine().shape().vocabularySize());
+            logits = loaded.engine().run(new EngineRequest(new int[][] {ids}, Set.of(Output.LOGITS), null)).logits()[0];
         }
         float[] values = logits;
         int[] best = IntStream.range(0, values.length).boxed()
@@ -82,7 +83,7 @@ public final class LogitsCommand implements Callable<Integer> {
             for (int id : best) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("id", id);
-                row.put("token", m.vocabulary().token(id));
+                row.put("token", vocabulary.token(id));
                 row.put("logit", values[id]);
                 rows.add(row);
             }
@@ -94,10 +95,23 @@ public final class LogitsCommand implements Callable<Integer> {
             out.println("ids: " + Arrays.toString(ids));
             out.printf("%6s  %-20s  %10s%n", "id", "token", "logit");
             for (int id : best) {
-                out.printf("%6d  %-20s  %10.4f%n", id, m.vocabulary().token(id), values[id]);
+                out.printf("%6d  %-20s  %10.4f%n", id, vocabulary.token(id), values[id]);
             }
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * Decision: the command checks the ids itself rather than leaving it to the engine, so that a bad id reads the
+     * same on either engine (the native engine reports it as a failed native call).
+     */
+    private static void checkIds(int[] ids, int vocabularySize) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocabularySize) {
+                throw new IllegalArgumentException("--ids position " + i + ": token id " + ids[i]
+                        + " is outside the vocabulary [0, " + vocabularySize + ")");
+            }
+        }
     }
 }
