@@ -49,6 +49,7 @@ step "GPU checks and native CPU tests"
   -jar build/gpu/lib/junit-platform-console-standalone-1.14.4.jar execute -cp "$cp" \
   --select-class lpe.engine.NativeCudaCheck --select-class lpe.engine.NativeEngineReferenceTest \
   --select-class lpe.engine.NativeSamplerTest --select-class lpe.engine.NativeBadInputTest \
+  --select-class lpe.engine.NativeEstimatorPassTest \
   --details=tree --disable-banner > "$out/tests.log" 2>&1
 echo "tests exit status $?" | tee -a "$out/summary.txt"
 grep -E "tests (successful|failed)|✘" "$out/tests.log" | tee -a "$out/summary.txt"
