@@ -11,6 +11,7 @@
 #include <new>
 #include <string>
 
+#include "estimator_pass.h"
 #include "sampler.h"
 #include "transformer.h"
 
@@ -76,19 +77,43 @@ void set_matmul_precision(const lpe_model* model) {
     at::globalContext().setFloat32MatmulPrecision(model->tf32 ? "high" : "highest");
 }
 
-torch::Tensor device_tokens(const lpe::Transformer& t, const int32_t* tokens, int64_t rows, int64_t length) {
-    const int64_t V = t.config().vocab;
-    for (int64_t i = 0; i < rows * length; i++) {
-        if (tokens[i] < 0 || tokens[i] >= V)
-            throw std::invalid_argument("token id " + std::to_string(tokens[i]) + " at row " + std::to_string(i / length) +
-                                        ", position " + std::to_string(i % length) + " is outside 0.." + std::to_string(V - 1));
+// Checks that each of ids[0..n) lies in 0..bound-1; name(i, id) says which entry it is ("target 7 of row 2"), and
+// range what the bound is, in the error.
+template <typename Name>
+void check_range(const int32_t* ids, int64_t n, int64_t bound, Name name, const std::string& range = "") {
+    for (int64_t i = 0; i < n; i++) {
+        if (ids[i] < 0 || ids[i] >= bound)
+            throw std::invalid_argument(name(i, ids[i]) + " is outside 0.." + std::to_string(bound - 1) + range);
     }
-    return torch::from_blob(const_cast<int32_t*>(tokens), {rows, length}, torch::kInt32).to(t.device(), torch::kInt64);
+}
+
+void check_targets(const lpe::Transformer& t, const int32_t* targets, int64_t rows) {
+    check_range(targets, rows, t.config().vocab, [](int64_t r, int32_t id) {
+        return "target " + std::to_string(id) + " of row " + std::to_string(r);
+    });
+}
+
+// Host int32 ids of the given shape as int64 on the model's device.
+torch::Tensor device_ids(const lpe::Transformer& t, const int32_t* ids, std::vector<int64_t> shape) {
+    return torch::from_blob(const_cast<int32_t*>(ids), shape, torch::kInt32).to(t.device(), torch::kInt64);
+}
+
+torch::Tensor device_tokens(const lpe::Transformer& t, const int32_t* tokens, int64_t rows, int64_t length) {
+    check_range(tokens, rows * length, t.config().vocab, [&](int64_t i, int32_t id) {
+        return "token id " + std::to_string(id) + " at row " + std::to_string(i / length) + ", position " +
+               std::to_string(i % length);
+    });
+    return device_ids(t, tokens, {rows, length});
 }
 
 void copy_out(const torch::Tensor& x, float* out) {
     torch::Tensor host = x.detach().to(torch::kCPU, torch::kFloat).contiguous();
     std::memcpy(out, host.data_ptr<float>(), host.numel() * sizeof(float));
+}
+
+void copy_out(const torch::Tensor& x, int32_t* out) {
+    torch::Tensor host = x.to(torch::kCPU, torch::kInt32).contiguous();
+    std::memcpy(out, host.data_ptr<int32_t>(), host.numel() * sizeof(int32_t));
 }
 
 }  // namespace
@@ -162,15 +187,11 @@ int lpe_run(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t lengt
         torch::Tensor act;
         if (grads != nullptr) {
             if (targets == nullptr) throw std::invalid_argument("gradients asked for without targets");
-            for (int64_t r = 0; r < rows; r++) {
-                if (targets[r] < 0 || targets[r] >= t.config().vocab)
-                    throw std::invalid_argument("target " + std::to_string(targets[r]) + " of row " + std::to_string(r) +
-                                                " is outside 0.." + std::to_string(t.config().vocab - 1));
-            }
+            check_targets(t, targets, rows);
             torch::AutoGradMode grad_mode(true);
             torch::Tensor emb = t.embed(ids).detach().requires_grad_(true);
             act = t.last_activations(emb);
-            torch::Tensor target = torch::from_blob(const_cast<int32_t*>(targets), {rows}, torch::kInt32).to(t.device(), torch::kInt64);
+            torch::Tensor target = device_ids(t, targets, {rows});
             torch::Tensor target_logits = (act * t.unembedding().index_select(0, target)).sum(-1);
             target_logits.sum().backward();
             copy_out(emb.grad(), grads);
@@ -185,6 +206,69 @@ int lpe_run(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t lengt
     });
 }
 
+int lpe_run_estimator_pass(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t length,
+                           const int32_t* targets, const int32_t* columns, int64_t k, const int32_t* positions,
+                           int64_t n_pos, const int32_t* groups, int64_t n_groups, float* logits,
+                           int32_t* argmax, float* target_logits, float* one_hot, float* one_hot_sums,
+                           char* err, int64_t errlen) {
+    return guarded(err, errlen, [&] {
+        lpe::Transformer& t = ready(model);
+        std::lock_guard<std::mutex> lock(model->mutex);
+        set_matmul_precision(model);
+        if (rows <= 0 || length <= 0) throw std::invalid_argument("rows and length must be positive");
+        lpe::EstimatorPassRequest p;
+        p.logits = logits != nullptr;
+        p.argmax = argmax != nullptr;
+        p.target_logits = target_logits != nullptr;
+        p.one_hot = one_hot != nullptr;
+        p.one_hot_sums = one_hot_sums != nullptr;
+        if (!(p.logits || p.argmax || p.target_logits || p.one_hot || p.one_hot_sums))
+            throw std::invalid_argument("no output asked for (every output pointer is NULL)");
+        p.tokens = device_tokens(t, tokens, rows, length);
+        if (p.target_logits || p.one_hot || p.one_hot_sums) {
+            if (targets == nullptr) throw std::invalid_argument("target logits and one-hot gradients need targets (targets is NULL)");
+            check_targets(t, targets, rows);
+            p.targets = device_ids(t, targets, {rows});
+        }
+        if (p.one_hot || p.one_hot_sums) {
+            if (columns == nullptr || k <= 0)
+                throw std::invalid_argument("one-hot gradients need columns (k = " + std::to_string(k) + ", columns " +
+                                            (columns == nullptr ? "NULL" : "given") + ")");
+            check_range(columns, k, t.config().vocab, [](int64_t j, int32_t id) {
+                return "column " + std::to_string(j) + " (token id " + std::to_string(id) + ")";
+            });
+            p.columns = device_ids(t, columns, {k});
+        }
+        if (p.one_hot) {
+            if (positions == nullptr || n_pos <= 0)
+                throw std::invalid_argument("one-hot gradients need positions (n_pos = " + std::to_string(n_pos) +
+                                            ", positions " + (positions == nullptr ? "NULL" : "given") + ")");
+            check_range(positions, rows * n_pos, length, [&](int64_t i, int32_t pos) {
+                return "position " + std::to_string(pos) + " of row " + std::to_string(i / n_pos) + " (entry " +
+                       std::to_string(i % n_pos) + ")";
+            }, " (the rows have length " + std::to_string(length) + ")");
+            p.positions = device_ids(t, positions, {rows, n_pos});
+        }
+        if (p.one_hot_sums) {
+            if (n_groups <= 0)
+                throw std::invalid_argument("one-hot gradient sums need n_groups > 0, got " + std::to_string(n_groups));
+            if (groups != nullptr) {
+                check_range(groups, rows, n_groups, [](int64_t r, int32_t g) {
+                    return "group " + std::to_string(g) + " of row " + std::to_string(r);
+                }, " (n_groups = " + std::to_string(n_groups) + ")");
+                p.groups = device_ids(t, groups, {rows});
+            }
+            p.n_groups = n_groups;
+        }
+        lpe::EstimatorPassResult r = lpe::run_estimator_pass(t, p);
+        if (p.logits) copy_out(r.logits, logits);
+        if (p.argmax) copy_out(r.argmax, argmax);
+        if (p.target_logits) copy_out(r.target_logits, target_logits);
+        if (p.one_hot) copy_out(r.one_hot, one_hot);
+        if (p.one_hot_sums) copy_out(r.one_hot_sums, one_hot_sums);
+    });
+}
+
 int lpe_argmax(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t length, int32_t* argmax, char* err,
                int64_t errlen) {
     return guarded(err, errlen, [&] {
@@ -193,9 +277,7 @@ int lpe_argmax(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t le
         set_matmul_precision(model);
         if (rows <= 0 || length <= 0) throw std::invalid_argument("rows and length must be positive");
         torch::NoGradGuard no_grad;
-        torch::Tensor best = t.logits(t.last_activations(t.embed(device_tokens(t, tokens, rows, length)))).argmax(-1);
-        torch::Tensor host = best.to(torch::kCPU, torch::kInt32).contiguous();
-        std::memcpy(argmax, host.data_ptr<int32_t>(), rows * sizeof(int32_t));
+        copy_out(t.logits(t.last_activations(t.embed(device_tokens(t, tokens, rows, length)))).argmax(-1), argmax);
     });
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command on a GPU host with PyTorch (its libtorch) and a Java 25 runtime: builds the native engine against that
 # libtorch, runs the GPU checks (native CUDA vs native CPU, bad input on the GPU) and the CPU native tests, then the
-# ground-truth benchmark of the paper's 1- and 4-layer models, PyTorch and the native engine side by side.
+# ground-truth benchmark of the paper's 1- and 4-layer models, PyTorch and the native engine side by side, and the
+# estimator pass's benchmark (NativePassBench).
 #
 #   tools/gpu/pack.sh            (on a machine with Maven: packs Java, jars and stories260K into build/gpu)
 #   tools/gpu/run.sh [OUTDIR]    (on the GPU host; logs and bench.jsonl go to OUTDIR, default $OUT or /tmp/lpe-gpu)
@@ -49,6 +50,7 @@ step "GPU checks and native CPU tests"
   -jar build/gpu/lib/junit-platform-console-standalone-1.14.4.jar execute -cp "$cp" \
   --select-class lpe.engine.NativeCudaCheck --select-class lpe.engine.NativeEngineReferenceTest \
   --select-class lpe.engine.NativeSamplerTest --select-class lpe.engine.NativeBadInputTest \
+  --select-class lpe.engine.NativeEstimatorPassTest \
   --details=tree --disable-banner > "$out/tests.log" 2>&1
 echo "tests exit status $?" | tee -a "$out/summary.txt"
 grep -E "tests (successful|failed)|✘" "$out/tests.log" | tee -a "$out/summary.txt"
@@ -67,4 +69,7 @@ for layers in 1 4; do
       "$dir" "$layers" "$samples" "$extra" cuda tf32,bf16 2>> "$out/bench.log" | tee -a "$out/bench.jsonl"
   done
 done
+step "estimator pass benchmark: 4 layers, whole tensors vs the ITGIS and MHIS reductions"
+"$java" --enable-native-access=ALL-UNNAMED -Xmx16g -Dlpe.native.library="$lib" -cp "$cp" lpe.engine.NativePassBench \
+  /tmp/lpe-bench/L4 cuda fp32 2>> "$out/bench.log" | tee -a "$out/bench.jsonl"
 step "done"

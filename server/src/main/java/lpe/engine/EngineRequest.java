@@ -1,5 +1,6 @@
 package lpe.engine;
 
+import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -54,56 +55,74 @@ public record EngineRequest(int[][] tokens, Set<Output> outputs, int[] targets, 
      */
     public void checkOutputFields(int vocabularySize) {
         int rows = rows();
-        boolean oneHot = outputs.contains(Output.ONE_HOT_GRADIENTS);
-        boolean sums = outputs.contains(Output.ONE_HOT_GRADIENT_SUMS);
-        if (wantsGradients() || outputs.contains(Output.TARGET_LOGIT)) {
+        Set<Output> needTargets = EnumSet.of(Output.TARGET_LOGIT, Output.EMBEDDING_GRADIENTS, Output.ONE_HOT_GRADIENTS,
+                Output.ONE_HOT_GRADIENT_SUMS);
+        needTargets.retainAll(outputs);
+        if (!needTargets.isEmpty()) {
             if (targets == null || targets.length != rows) {
-                throw new IllegalArgumentException(outputs + " need one target per row: got "
-                        + (targets == null ? "none" : targets.length) + " for " + rows + " rows");
+                throw new IllegalArgumentException("outputs " + needTargets + " need one target per row (" + rows
+                        + "), got " + (targets == null ? "none" : targets.length));
             }
             for (int b = 0; b < rows; b++) {
-                checkId(targets[b], vocabularySize, "target of row " + b);
+                if (targets[b] < 0 || targets[b] >= vocabularySize) {
+                    throw new IllegalArgumentException("target " + targets[b] + " of row " + b + " is outside 0.."
+                            + (vocabularySize - 1));
+                }
             }
         }
+        boolean oneHot = outputs.contains(Output.ONE_HOT_GRADIENTS);
+        boolean sums = outputs.contains(Output.ONE_HOT_GRADIENT_SUMS);
         if (oneHot || sums) {
             if (columns == null || columns.length == 0) {
-                throw new IllegalArgumentException("one-hot gradients need the columns (token ids) to project onto");
+                throw new IllegalArgumentException("one-hot gradients need columns (the token ids v of h_i(x)(v)), got "
+                        + (columns == null ? "none" : "an empty array"));
             }
             for (int k = 0; k < columns.length; k++) {
-                checkId(columns[k], vocabularySize, "columns[" + k + "]");
+                if (columns[k] < 0 || columns[k] >= vocabularySize) {
+                    throw new IllegalArgumentException("column " + k + " (token id " + columns[k] + ") is outside 0.."
+                            + (vocabularySize - 1));
+                }
             }
         }
         if (oneHot) {
-            if (positions == null || positions.length != rows) {
-                throw new IllegalArgumentException("ONE_HOT_GRADIENTS needs positions for each of the " + rows + " rows");
-            }
-            for (int b = 0; b < rows; b++) {
-                if (positions[b] == null || positions[b].length == 0 || positions[b].length != positions[0].length) {
-                    throw new IllegalArgumentException("row " + b + " asks for " + (positions[b] == null ? 0 : positions[b].length)
-                            + " positions; every row needs the same non-zero count");
-                }
-                for (int i : positions[b]) {
-                    if (i < 0 || i >= length()) {
-                        throw new IllegalArgumentException("row " + b + " asks for position " + i + "; positions are in [0, " + length() + ")");
-                    }
-                }
-            }
+            checkPositions();
         }
         if (sums && groups != null) {
             if (groups.length != rows) {
-                throw new IllegalArgumentException("groups has " + groups.length + " entries for " + rows + " rows");
+                throw new IllegalArgumentException("groups has " + groups.length + " entries; expected one per row ("
+                        + rows + ")");
             }
             for (int b = 0; b < rows; b++) {
                 if (groups[b] < 0) {
-                    throw new IllegalArgumentException("row " + b + " is in group " + groups[b] + "; groups are >= 0");
+                    throw new IllegalArgumentException("group " + groups[b] + " of row " + b
+                            + " is negative; groups are 0..G-1");
                 }
             }
         }
     }
 
-    private static void checkId(int id, int vocabularySize, String where) {
-        if (id < 0 || id >= vocabularySize) {
-            throw new IllegalArgumentException(where + ": token id " + id + " is outside the vocabulary [0, " + vocabularySize + ")");
+    private void checkPositions() {
+        int rows = rows();
+        if (positions == null || positions.length != rows) {
+            throw new IllegalArgumentException("ONE_HOT_GRADIENTS needs positions for each row (" + rows + "), got "
+                    + (positions == null ? "none" : positions.length + " rows"));
+        }
+        for (int b = 0; b < rows; b++) {
+            int n = positions[b] == null ? 0 : positions[b].length;
+            if (n == 0) {
+                throw new IllegalArgumentException("positions of row " + b
+                        + " are empty; ONE_HOT_GRADIENTS needs at least one per row");
+            }
+            if (n != positions[0].length) {
+                throw new IllegalArgumentException("positions of row " + b + " has " + n + " entries; expected "
+                        + positions[0].length + " (every row asks for the same number)");
+            }
+            for (int q = 0; q < n; q++) {
+                if (positions[b][q] < 0 || positions[b][q] >= length()) {
+                    throw new IllegalArgumentException("position " + positions[b][q] + " of row " + b + " (entry " + q
+                            + ") is outside 0.." + (length() - 1) + " (the rows have length " + length() + ")");
+                }
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,11 @@ public final class NativeEngine implements Engine, AutoCloseable {
     /** The config keys of lpe_native.h, in the order the C ABI documents them. */
     public static final Set<String> CONFIG_KEYS = Set.of("arch", "vocab", "hidden", "layers", "heads", "kv_heads",
             "head_dim", "intermediate", "context", "norm_eps", "rope_theta", "rotary_dim", "tied", "parallel_residual", "activation");
+
+    /** The outputs that lpe_run_estimator_pass computes; ACTIVATIONS and EMBEDDING_GRADIENTS come from lpe_run. */
+    private static final Set<Output> PASS_OUTPUTS = EnumSet.of(Output.LOGITS, Output.ARGMAX, Output.TARGET_LOGIT,
+            Output.ONE_HOT_GRADIENTS, Output.ONE_HOT_GRADIENT_SUMS);
+    private static final EngineResult NOTHING = new EngineResult(null, null, null);
 
     private final NativeLibrary library;
     private final ModelShape shape;
@@ -140,56 +146,134 @@ public final class NativeEngine implements Engine, AutoCloseable {
         return shape;
     }
 
+    /**
+     * Runs the request in at most two native calls: lpe_run_estimator_pass for {@link #PASS_OUTPUTS}, lpe_run for
+     * ACTIVATIONS and EMBEDDING_GRADIENTS. Decision: when lpe_run runs anyway it also gives LOGITS (the same
+     * forward), so the estimator pass runs only if a reduced output is asked for too.
+     */
     @Override
     public synchronized EngineResult run(EngineRequest request) {
-        int rows = request.rows();
+        check(request);
+        Set<Output> whole = EnumSet.noneOf(Output.class);
+        Set<Output> pass = EnumSet.noneOf(Output.class);
+        for (Output output : request.outputs()) {
+            (PASS_OUTPUTS.contains(output) ? pass : whole).add(output);
+        }
+        if (!whole.isEmpty() && pass.remove(Output.LOGITS)) {
+            whole.add(Output.LOGITS);
+        }
+        if (request.rows() == 0) {
+            return empty(request);
+        }
+        EngineResult a = whole.isEmpty() ? NOTHING : runWhole(request, whole);
+        EngineResult b = pass.isEmpty() ? NOTHING : estimatorPass(request.tokens(), pass, request.targets(),
+                request.columns(), request.positions(), request.groups(), request.groupCount());
+        return new EngineResult(either(a.logits(), b.logits()), a.activations(), a.embeddingGradients(), b.argmax(),
+                b.targetLogits(), b.oneHotGradients(), b.oneHotGradientSums());
+    }
+
+    /** The request's shapes and fields; token ids are range-checked natively. */
+    private void check(EngineRequest request) {
         int length = request.length();
-        boolean wantLogits = request.outputs().contains(Output.LOGITS);
-        boolean wantActivations = request.outputs().contains(Output.ACTIVATIONS);
-        boolean wantGradients = request.outputs().contains(Output.EMBEDDING_GRADIENTS);
-        for (int r = 0; r < rows; r++) {
+        for (int r = 0; r < request.rows(); r++) {
             if (request.tokens()[r].length != length) {
                 throw new IllegalArgumentException("row " + r + " has " + request.tokens()[r].length
                         + " tokens; expected " + length + " (all rows of a request have one length)");
             }
         }
-        if (wantGradients && (request.targets() == null || request.targets().length != rows)) {
-            throw new IllegalArgumentException("embedding gradients need one target per row (" + rows + "), got "
-                    + (request.targets() == null ? "none" : request.targets().length));
-        }
-        if (rows == 0) {
-            return new EngineResult(wantLogits ? new float[0][] : null, wantActivations ? new float[0][] : null,
-                    wantGradients ? new float[0][][] : null);
-        }
+        request.checkOutputFields(shape.vocabularySize());
+    }
+
+    /** Each asked-for output of a request without rows, empty ([G][0][] for the group sums). */
+    private static EngineResult empty(EngineRequest request) {
+        Set<Output> o = request.outputs();
+        return new EngineResult(o.contains(Output.LOGITS) ? new float[0][] : null,
+                o.contains(Output.ACTIVATIONS) ? new float[0][] : null,
+                o.contains(Output.EMBEDDING_GRADIENTS) ? new float[0][][] : null, o.contains(Output.ARGMAX) ? new int[0] : null,
+                o.contains(Output.TARGET_LOGIT) ? new float[0] : null, o.contains(Output.ONE_HOT_GRADIENTS) ? new float[0][][] : null,
+                o.contains(Output.ONE_HOT_GRADIENT_SUMS) ? new float[request.groupCount()][0][] : null);
+    }
+
+    /** One lpe_run call for LOGITS, ACTIVATIONS and EMBEDDING_GRADIENTS of a checked request. */
+    private EngineResult runWhole(EngineRequest request, Set<Output> outputs) {
+        int rows = request.rows();
+        int length = request.length();
+        boolean wantLogits = outputs.contains(Output.LOGITS);
+        boolean wantActivations = outputs.contains(Output.ACTIVATIONS);
+        boolean wantGradients = outputs.contains(Output.EMBEDDING_GRADIENTS);
         int v = shape.vocabularySize();
         int d = shape.modelWidth();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment error = NativeLibrary.errorBuffer(arena);
-            MemorySegment tokens = arena.allocate(JAVA_INT, (long) rows * length);
-            for (int r = 0; r < rows; r++) {
-                MemorySegment.copy(request.tokens()[r], 0, tokens, JAVA_INT, (long) r * length * 4, length);
-            }
             MemorySegment logits = wantLogits ? arena.allocate(JAVA_FLOAT, (long) rows * v) : MemorySegment.NULL;
             MemorySegment activations = wantActivations ? arena.allocate(JAVA_FLOAT, (long) rows * d) : MemorySegment.NULL;
             MemorySegment targets = wantGradients ? arena.allocateFrom(JAVA_INT, request.targets()) : MemorySegment.NULL;
             MemorySegment gradients = wantGradients ? arena.allocate(JAVA_FLOAT, (long) rows * length * d) : MemorySegment.NULL;
-            int status = (int) library.run.invokeExact(live(), tokens, (long) rows, (long) length, logits, activations,
-                    targets, gradients, error, (long) NativeLibrary.ERROR_BYTES);
+            int status = (int) library.run.invokeExact(live(), flat(arena, request.tokens(), length), (long) rows, (long) length,
+                    logits, activations, targets, gradients, error, (long) NativeLibrary.ERROR_BYTES);
             NativeLibrary.check(status, error, "native engine run of " + rows + " rows of length " + length);
-            float[][][] grads = null;
-            if (wantGradients) {
-                grads = new float[rows][length][];
-                for (int r = 0; r < rows; r++) {
-                    for (int t = 0; t < length; t++) {
-                        grads[r][t] = slice(gradients, ((long) r * length + t) * d, d);
-                    }
-                }
-            }
             return new EngineResult(wantLogits ? rowsOf(logits, rows, v) : null,
-                    wantActivations ? rowsOf(activations, rows, d) : null, grads);
+                    wantActivations ? rowsOf(activations, rows, d) : null, wantGradients ? blocks(gradients, rows, length, d) : null);
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);
         }
+    }
+
+    /**
+     * One lpe_run_estimator_pass call for {@code outputs} (of {@link #PASS_OUTPUTS}); a null array goes as NULL and
+     * positions as [rows][positions[0].length]. {@link #run} checks the request first; tests call this directly to
+     * reach the native checks behind the Java ones.
+     */
+    EngineResult estimatorPass(int[][] tokens, Set<Output> outputs, int[] targets, int[] columns, int[][] positions,
+            int[] groups, int groupCount) {
+        int rows = tokens.length;
+        int length = tokens[0].length;
+        int q = positions == null || positions.length == 0 ? 0 : positions[0].length;
+        int k = columns == null ? 0 : columns.length;
+        int v = shape.vocabularySize();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment error = NativeLibrary.errorBuffer(arena);
+            MemorySegment logits = output(arena, outputs, Output.LOGITS, (long) rows * v);
+            MemorySegment argmax = outputs.contains(Output.ARGMAX) ? arena.allocate(JAVA_INT, rows) : MemorySegment.NULL;
+            MemorySegment targetLogits = output(arena, outputs, Output.TARGET_LOGIT, rows);
+            MemorySegment oneHot = output(arena, outputs, Output.ONE_HOT_GRADIENTS, (long) rows * q * k);
+            MemorySegment sums = output(arena, outputs, Output.ONE_HOT_GRADIENT_SUMS, (long) groupCount * length * k);
+            MemorySegment at = positions == null ? MemorySegment.NULL : flat(arena, positions, q);
+            int status = (int) library.runEstimatorPass.invokeExact(live(), flat(arena, tokens, length), (long) rows,
+                    (long) length, ids(arena, targets), ids(arena, columns), (long) k,
+                    at, (long) q, ids(arena, groups),
+                    (long) groupCount, logits, argmax, targetLogits, oneHot, sums, error, (long) NativeLibrary.ERROR_BYTES);
+            NativeLibrary.check(status, error, "native estimator pass of " + rows + " rows of length " + length);
+            return new EngineResult(outputs.contains(Output.LOGITS) ? rowsOf(logits, rows, v) : null, null, null,
+                    outputs.contains(Output.ARGMAX) ? argmax.toArray(JAVA_INT) : null,
+                    outputs.contains(Output.TARGET_LOGIT) ? targetLogits.toArray(JAVA_FLOAT) : null,
+                    outputs.contains(Output.ONE_HOT_GRADIENTS) ? blocks(oneHot, rows, q, k) : null,
+                    outputs.contains(Output.ONE_HOT_GRADIENT_SUMS) ? blocks(sums, groupCount, length, k) : null);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    /** A float output buffer of n values if asked for, else NULL; at least one value, so that asked is never NULL. */
+    private static MemorySegment output(Arena arena, Set<Output> outputs, Output output, long n) {
+        return outputs.contains(output) ? arena.allocate(JAVA_FLOAT, Math.max(1, n)) : MemorySegment.NULL;
+    }
+
+    private static MemorySegment ids(Arena arena, int[] ids) {
+        return ids == null ? MemorySegment.NULL : arena.allocateFrom(JAVA_INT, ids);
+    }
+
+    /** rows[r][0..width) one after another, copied row by row. */
+    private static MemorySegment flat(Arena arena, int[][] rows, int width) {
+        MemorySegment out = arena.allocate(JAVA_INT, Math.max(1, (long) rows.length * width));
+        for (int r = 0; r < rows.length; r++) {
+            MemorySegment.copy(rows[r], 0, out, JAVA_INT, (long) r * width * 4, width);
+        }
+        return out;
+    }
+
+    private static <T> T either(T a, T b) {
+        return a != null ? a : b;
     }
 
     /** The last-position argmax token of each row, computed on the device (only the ids come back). */
@@ -201,13 +285,12 @@ public final class NativeEngine implements Engine, AutoCloseable {
         int length = tokens[0].length;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment error = NativeLibrary.errorBuffer(arena);
-            MemorySegment in = arena.allocate(JAVA_INT, (long) rows * length);
             for (int r = 0; r < rows; r++) {
                 if (tokens[r].length != length) {
                     throw new IllegalArgumentException("row " + r + " has " + tokens[r].length + " tokens; expected " + length);
                 }
-                MemorySegment.copy(tokens[r], 0, in, JAVA_INT, (long) r * length * 4, length);
             }
+            MemorySegment in = flat(arena, tokens, length);
             MemorySegment out = arena.allocate(JAVA_INT, rows);
             int status = (int) library.argmax.invokeExact(live(), in, (long) rows, (long) length, out, error, (long) NativeLibrary.ERROR_BYTES);
             NativeLibrary.check(status, error, "native argmax of " + rows + " rows of length " + length);
@@ -318,14 +401,28 @@ public final class NativeEngine implements Engine, AutoCloseable {
         return model;
     }
 
+    /** segment's floats offset .. offset+n-1, in one bulk copy. */
     private static float[] slice(MemorySegment segment, long offset, int n) {
-        return segment.asSlice(offset * 4, (long) n * 4).toArray(JAVA_FLOAT);
+        float[] out = new float[n];
+        MemorySegment.copy(segment, JAVA_FLOAT, offset * 4, out, 0, n);
+        return out;
     }
 
     private static float[][] rowsOf(MemorySegment segment, int rows, int columns) {
         float[][] out = new float[rows][];
         for (int r = 0; r < rows; r++) {
             out[r] = slice(segment, (long) r * columns, columns);
+        }
+        return out;
+    }
+
+    /** A [n][rows][columns] block of floats as arrays. */
+    private static float[][][] blocks(MemorySegment segment, int n, int rows, int columns) {
+        float[][][] out = new float[n][rows][];
+        for (int i = 0; i < n; i++) {
+            for (int r = 0; r < rows; r++) {
+                out[i][r] = slice(segment, ((long) i * rows + r) * columns, columns);
+            }
         }
         return out;
     }

@@ -45,6 +45,7 @@ public final class NativeLibrary {
     final MethodHandle modelFinish;
     final MethodHandle modelFree;
     final MethodHandle run;
+    final MethodHandle runEstimatorPass;
     final MethodHandle argmax;
     final MethodHandle projectEmbeddings;
     final MethodHandle unembedding;
@@ -65,6 +66,9 @@ public final class NativeLibrary {
         modelFree = bind(linker, symbols, "lpe_model_free", FunctionDescriptor.ofVoid(ADDRESS));
         run = bind(linker, symbols, "lpe_run", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG,
                 ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+        runEstimatorPass = bind(linker, symbols, "lpe_run_estimator_pass", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS,
+                JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS,
+                ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
         argmax = bind(linker, symbols, "lpe_argmax", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG,
                 ADDRESS, ADDRESS, JAVA_LONG));
         projectEmbeddings = bind(linker, symbols, "lpe_project_embeddings", FunctionDescriptor.of(JAVA_INT, ADDRESS,

@@ -29,6 +29,8 @@ public final class Mhis implements Estimator {
     public static final int DEFAULT_BURN_IN = 1 << 10;
     /** Steps of one-hot gradients fetched per evaluated state (see {@link Evaluator}). */
     static final int LOOKAHEAD = 4;
+    /** Steps between progress reports. */
+    private static final int PROGRESS_STEPS = 64;
 
     private final int chains;
     private final int burnIn;
@@ -111,8 +113,10 @@ public final class Mhis implements Estimator {
             if (step >= burnIn) {
                 recorded.add(step - burnIn, state.score, state.value);
             }
-            progress.update(recorded.count(), problem.budget(),
-                    recorded.estimate(name(), start, problem, evaluator.passes()));
+            if (step % PROGRESS_STEPS == 0) { // the estimate costs O(samples so far): not at every step
+                progress.update(recorded.count(), problem.budget(),
+                        recorded.estimate(name(), start, problem, evaluator.passes()));
+            }
         }
         return recorded.estimate(name(), start, problem, evaluator.passes());
     }

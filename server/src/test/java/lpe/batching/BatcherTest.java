@@ -253,7 +253,7 @@ class BatcherTest {
             assertEquals("row 0 holds token id 8; ids must be in [0, 8)", id.getMessage());
             IllegalArgumentException target = assertThrows(IllegalArgumentException.class, () -> bad.run(
                     new EngineRequest(new int[][] {{1, 2}}, EnumSet.of(Output.EMBEDDING_GRADIENTS), new int[] {-1})));
-            assertEquals("target of row 0: token id -1 is outside the vocabulary [0, 8)", target.getMessage());
+            assertEquals("target -1 of row 0 is outside 0..7", target.getMessage());
             EngineResult ok = good.run(new EngineRequest(new int[][] {{1, 2}}, EnumSet.of(Output.LOGITS), null));
             assertEquals(FakeEngine.logit(new int[] {1, 2}, 5), ok.logits()[0][5]);
             assertTrue(engine.batches().stream().allMatch(b -> b.rows() == 1), "no malformed row reached the engine");

@@ -29,7 +29,7 @@ class DjlEngineFixtureTest {
         try (DjlEngine engine = new DjlEngine(model)) {
             for (Reference.Case c : reference.cases()) {
                 String where = fixture + " " + c.tokens().length + "x" + c.tokens()[0].length;
-                EngineResult all = engine.run(new EngineRequest(c.tokens(), EnumSet.of(Output.LOGITS, Output.ACTIVATIONS, Output.EMBEDDING_GRADIENTS), c.targets()));
+                EngineResult all = engine.run(new EngineRequest(c.tokens(), NativeEngineReferenceTest.WHOLE, c.targets()));
                 assertClose(c.logits(), all.logits(), where + " logits");
                 assertClose(c.activations(), all.activations(), where + " activations");
                 for (int b = 0; b < c.tokens().length; b++) {
@@ -51,7 +51,7 @@ class DjlEngineFixtureTest {
         try (DjlEngine engine = new DjlEngine(model)) {
             for (Reference.Case c : reference.cases()) {
                 String where = "stories260K " + c.tokens().length + "x" + c.tokens()[0].length;
-                EngineResult all = engine.run(new EngineRequest(c.tokens(), EnumSet.of(Output.LOGITS, Output.ACTIVATIONS, Output.EMBEDDING_GRADIENTS), c.targets()));
+                EngineResult all = engine.run(new EngineRequest(c.tokens(), NativeEngineReferenceTest.WHOLE, c.targets()));
                 assertClose(c.logits(), all.logits(), where + " logits");
                 assertClose(c.activations(), all.activations(), where + " activations");
                 for (int b = 0; b < c.tokens().length; b++) {

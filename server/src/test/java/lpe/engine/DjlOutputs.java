@@ -4,7 +4,6 @@ import java.io.DataOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.Random;
 import lpe.model.Model;
 import lpe.model.ModelLoader;
@@ -28,7 +27,7 @@ public final class DjlOutputs {
             }
             targets[r] = random.nextInt(vocabulary);
         }
-        return new EngineRequest(tokens, EnumSet.of(Output.LOGITS, Output.ACTIVATIONS, Output.EMBEDDING_GRADIENTS), targets);
+        return new EngineRequest(tokens, NativeEngineReferenceTest.WHOLE, targets);
     }
 
     static int[] projectedIds(int vocabulary) {

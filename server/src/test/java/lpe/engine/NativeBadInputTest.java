@@ -112,7 +112,7 @@ class NativeBadInputTest {
                     "row 1 has 2 tokens; expected 3");
             assertMessage(assertThrows(IllegalArgumentException.class,
                     () -> engine.run(new EngineRequest(new int[][] {{1, 2}}, Set.of(Output.EMBEDDING_GRADIENTS), null))),
-                    "embedding gradients need one target per row");
+                    "outputs [EMBEDDING_GRADIENTS] need one target per row (1), got none");
             assertMessage(assertThrows(NativeEngineException.class,
                     () -> engine.run(new EngineRequest(new int[][] {{1, 2}}, Set.of(Output.EMBEDDING_GRADIENTS), new int[] {-3}))),
                     "target -3 of row 0 is outside 0..511");

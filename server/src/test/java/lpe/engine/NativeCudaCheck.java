@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * GPU checks, run by tools/gpu/run.sh on a CUDA host (not by surefire: the name does not end in Test, and CI has no
- * GPU): the native engine on CUDA against itself on CPU, fp32, on every fixture; and the GPU's bad-input paths.
+ * GPU): the native engine on CUDA against itself on CPU, fp32, on every fixture (whole tensors and the estimator
+ * pass); and the GPU's bad-input paths.
  */
 class NativeCudaCheck {
 
@@ -39,7 +40,7 @@ class NativeCudaCheck {
                 }
                 targets[r] = random.nextInt(v);
             }
-            EngineRequest request = new EngineRequest(tokens, EnumSet.allOf(Output.class), targets);
+            EngineRequest request = new EngineRequest(tokens, NativeEngineReferenceTest.WHOLE, targets);
             EngineResult a = cpu.run(request);
             EngineResult b = cuda.run(request);
             NativeEngineReferenceTest.assertClose(a.logits(), b.logits(), name + " logits");
@@ -51,6 +52,26 @@ class NativeCudaCheck {
             float[][] vectors = a.activations();
             int[] ids = {0, 3, 9, 50};
             NativeEngineReferenceTest.assertClose(cpu.projectOntoEmbeddings(vectors, ids), cuda.projectOntoEmbeddings(vectors, ids), name + " projections");
+            // The estimator pass: every reduced output, groups of uneven sizes, repeated positions.
+            int[][] positions = new int[tokens.length][];
+            int[] groups = new int[tokens.length];
+            for (int r = 0; r < tokens.length; r++) {
+                positions[r] = new int[] {8, r % 9, r % 9};
+                groups[r] = r % 5 == 0 ? 0 : r % 3 + 1;
+            }
+            EngineRequest pass = new EngineRequest(tokens, EnumSet.of(Output.LOGITS, Output.ARGMAX, Output.TARGET_LOGIT,
+                    Output.ONE_HOT_GRADIENTS, Output.ONE_HOT_GRADIENT_SUMS), targets, new int[] {0, 3, 9, v - 1}, positions, groups);
+            EngineResult c = cpu.run(pass);
+            EngineResult g = cuda.run(pass);
+            NativeEngineReferenceTest.assertClose(c.logits(), g.logits(), name + " estimator pass logits");
+            assertArrayEquals(c.argmax(), g.argmax(), name + " estimator pass argmax");
+            NativeEngineReferenceTest.assertClose(new float[][] {c.targetLogits()}, new float[][] {g.targetLogits()}, name + " target logits");
+            for (int r = 0; r < tokens.length; r++) {
+                NativeEngineReferenceTest.assertClose(c.oneHotGradients()[r], g.oneHotGradients()[r], name + " one-hot gradients of row " + r);
+            }
+            for (int k = 0; k < c.oneHotGradientSums().length; k++) {
+                NativeEngineReferenceTest.assertClose(c.oneHotGradientSums()[k], g.oneHotGradientSums()[k], name + " one-hot sums of group " + k);
+            }
         }
     }
 

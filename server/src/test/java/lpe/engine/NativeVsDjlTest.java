@@ -8,7 +8,6 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import lpe.model.Model;
 import lpe.model.ModelLoader;
 import lpe.model.TestModels;
@@ -35,7 +34,7 @@ class NativeVsDjlTest {
             if (!fixture.equals("stories260K")) {
                 for (Reference.Case c : Reference.read(model.directory()).cases()) {
                     String where = fixture + " " + c.tokens().length + "x" + c.tokens()[0].length;
-                    EngineResult n = engine.run(new EngineRequest(c.tokens(), EnumSet.allOf(Output.class), c.targets()));
+                    EngineResult n = engine.run(new EngineRequest(c.tokens(), NativeEngineReferenceTest.WHOLE, c.targets()));
                     assertClose(c.logits(), n.logits(), where + " logits vs transformers");
                     assertClose(c.activations(), n.activations(), where + " activations vs transformers");
                     for (int b = 0; b < c.tokens().length; b++) {

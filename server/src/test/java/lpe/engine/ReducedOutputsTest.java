@@ -1,9 +1,12 @@
 package lpe.engine;
 
+import static lpe.engine.ReducedReference.assertGroupSums;
+import static lpe.engine.ReducedReference.assertOneHot;
+import static lpe.engine.ReducedReference.referenceArgmax;
+import static lpe.engine.ReducedReference.referenceTargetLogits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.EnumSet;
 import lpe.model.Model;
@@ -13,9 +16,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * DjlEngine's reduced outputs (argmax, target logit, one-hot gradients at chosen positions, per-group sums) against
- * the same reductions computed here, in double, from transformers' logits and embedding gradients and the model's
- * W_E.
+ * DjlEngine's reduced outputs (served from whole tensors by {@link ReducedOutputs}) against the same reductions of
+ * transformers' logits and embedding gradients with the model's W_E ({@link ReducedReference}).
  */
 class ReducedOutputsTest {
 
@@ -28,8 +30,7 @@ class ReducedOutputsTest {
                 ? Reference.readFile(TestModels.fixture("stories260K_reference.json"))
                 : Reference.read(model.directory());
         int vocabulary = model.config().vocabularySize();
-        int width = model.config().hiddenSize();
-        float[] embeddings = model.embeddingMatrix().data();
+        float[][] embedding = model.embeddingMatrix().rows();
         int[] columns = {vocabulary - 1, 0, 3, vocabulary / 2, 3}; // a repeated column too
         try (DjlEngine engine = new DjlEngine(model)) {
             for (Reference.Case c : reference.cases()) {
@@ -46,56 +47,13 @@ class ReducedOutputsTest {
                         columns, positions, groups));
                 assertNull(r.logits());
                 assertNull(r.embeddingGradients());
-                double[][][] sums = new double[3][length][columns.length];
-                for (int b = 0; b < rows; b++) {
-                    String where = name + " row " + b;
-                    assertEquals(argmax(c.logits()[b]), r.argmax()[b], where + " argmax");
-                    assertEquals(c.logits()[b][c.targets()[b]], r.targetLogits()[b], 1e-4, where + " target logit");
-                    for (int q = 0; q < positions[b].length; q++) {
-                        for (int k = 0; k < columns.length; k++) {
-                            double h = dot(c.gradients()[b][positions[b][q]], embeddings, columns[k], width);
-                            assertClose(h, r.oneHotGradients()[b][q][k], where + " h at position " + positions[b][q]);
-                        }
-                    }
-                    for (int i = 0; i < length; i++) {
-                        for (int k = 0; k < columns.length; k++) {
-                            sums[groups[b]][i][k] += dot(c.gradients()[b][i], embeddings, columns[k], width);
-                        }
-                    }
-                }
-                assertEquals(3, r.oneHotGradientSums().length, name + " groups");
-                for (int g = 0; g < 3; g++) {
-                    for (int i = 0; i < length; i++) {
-                        for (int k = 0; k < columns.length; k++) {
-                            assertClose(sums[g][i][k], r.oneHotGradientSums()[g][i][k], name + " sum of group " + g);
-                        }
-                    }
-                }
-                assertArrayEquals(r.oneHotGradients()[0][0], r.oneHotGradients()[0][2], name + " a repeated position");
+                assertArrayEquals(referenceArgmax(c), r.argmax(), name + " argmax");
+                assertArrayEquals(referenceTargetLogits(c), r.targetLogits(), (float) ReducedReference.TOLERANCE,
+                        name + " target logits");
+                assertOneHot(embedding, c.gradients(), positions, columns, r.oneHotGradients(), name);
+                assertGroupSums(embedding, c.gradients(), groups, 3, columns, r.oneHotGradientSums(), name);
+                assertEquals(length, r.oneHotGradientSums()[1].length, name + " an empty group has all positions");
             }
         }
-    }
-
-    private static void assertClose(double expected, float actual, String what) {
-        double tolerance = 1e-4 * Math.max(1, Math.abs(expected));
-        assertTrue(Math.abs(expected - actual) <= tolerance, what + ": " + actual + " vs " + expected);
-    }
-
-    private static double dot(float[] gradient, float[] embeddings, int id, int width) {
-        double s = 0;
-        for (int e = 0; e < width; e++) {
-            s += (double) gradient[e] * embeddings[id * width + e];
-        }
-        return s;
-    }
-
-    private static int argmax(float[] logits) {
-        int best = 0;
-        for (int v = 1; v < logits.length; v++) {
-            if (logits[v] > logits[best]) {
-                best = v;
-            }
-        }
-        return best;
     }
 }
