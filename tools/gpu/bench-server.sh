@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# On a GPU host with PyTorch: builds the native engine against the host's torch (as tools/gpu/run.sh does), unpacks
-# build/gpu-server.tar.xz (tools/gpu/pack-server.sh) and runs `lpe bench server` on CUDA. Extra arguments go to the
-# bench (e.g. --jobs 64 --budget 256). Output: the bench's JSON line on stdout, logs in ${OUT:-/tmp/lpe-gpu-server}.
+# On a GPU host with PyTorch: builds the native engine against the host's torch (tools/gpu/build-native.sh), unpacks
+# build/gpu-server.tar.xz (tools/gpu/pack-server.sh) and runs `lpe bench server` on CUDA over the repository's models/
+# (the pack holds none). Extra arguments go to the bench (e.g. --model gelu-1l --targets 64 --budget 256). Output: the
+# bench's JSON line on stdout, logs in ${OUT:-/tmp/lpe-gpu-server}. tools/gpu/bench-estimators.sh runs the issue's
+# ITGIS/MHIS setting on the paper's random models.
 # RUST_FLAVOR=cpu: DJL would otherwise look for a CUDA build of the tokenizers library on a GPU host (none is bundled);
 # ai.djl.util.cuda.fork: DJL probes CUDA in a child process, not by loading a second CUDA runtime into this one.
 set -uo pipefail
@@ -12,22 +14,8 @@ mkdir -p "$out"
 python="${PYTHON:-python3}"
 lib="$root/build/native-cuda/liblpe_native.so"
 tar -C build -xJf build/gpu-server.tar.xz
-if [ ! -f "$lib" ]; then
-  mkdir -p build/native-cuda
-  if ! PYTHON="$python" native/build.sh "$root/build/native-cuda" > "$out/build.log" 2>&1; then
-    t="$("$python" -c 'import torch, os; print(os.path.dirname(torch.__file__))')"
-    abi="$("$python" -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')"
-    for f in native/src/*.cpp; do
-      g++ -O2 -std=c++17 -fPIC -fvisibility=hidden -D_GLIBCXX_USE_CXX11_ABI="$abi" -Inative/include -I"$t/include" \
-        -I"$t/include/torch/csrc/api/include" -c "$f" -o "build/native-cuda/$(basename "$f" .cpp).o" >> "$out/build.log" 2>&1 &
-    done
-    wait
-    g++ -shared -o "$lib" build/native-cuda/*.o -L"$t/lib" -Wl,--no-as-needed -ltorch -ltorch_cpu -ltorch_cuda -lc10 \
-      -lc10_cuda -Wl,--as-needed -Wl,-rpath,"$t/lib" >> "$out/build.log" 2>&1
-  fi
-fi
-[ -f "$lib" ] || { echo "bench-server: native build failed" >&2; tail -30 "$out/build.log" >&2; exit 1; }
+[ -f "$lib" ] || PYTHON="$python" tools/gpu/build-native.sh "$out/build.log" || exit 1
 nvidia-smi --query-gpu=name --format=csv,noheader >&2
 build/gpu-server/java/bin/java --enable-native-access=ALL-UNNAMED -Xmx16g -DRUST_FLAVOR=cpu -Dai.djl.util.cuda.fork=true -Dlpe.native.library="$lib" \
-  -cp "build/gpu-server/lib/*" lpe.cli.Lpe bench server --model-root build/gpu-server/models \
+  -cp "build/gpu-server/lib/*" lpe.cli.Lpe bench server --model-root models \
   --engine native --device cuda --json "$@" 2> "$out/bench.log"

@@ -1,30 +1,45 @@
 #!/usr/bin/env bash
-# Packs what tools/gpu/bench-server.sh needs on a GPU host without Java or Maven into build/gpu-server.tar.xz (ignored;
-# carry it): a jlink'd Java 25, the CLI's runtime jars without the DJL/PyTorch natives, Netty and the report's PDF/PNG
-# libraries (unused by `lpe bench server`), the Linux x86-64 natives only of sqlite-jdbc and the tokenizers, and
-# stories260K. Run here after a build (`./lpe --help` builds): tools/gpu/pack-server.sh
+# Packs what tools/gpu/bench-server.sh and tools/gpu/bench-estimators.sh need on a GPU host without Java or Maven into
+# build/gpu-server.tar.xz (ignored; carry it). Everything carried to the GPU host must fit 64 MiB, tracked files
+# included (41 MB), so the pack is made small:
+#   - a jlink'd Java 25 (the modules the CLI uses) with its native libraries stripped;
+#   - the CLI's runtime jars, without the DJL/PyTorch natives, Netty, the report's PDF/PNG libraries and the Apache
+#     commons archive/IO/codec libraries (unused by `lpe bench server`); only the Linux x86-64 natives of sqlite-jdbc,
+#     the tokenizers and JNA, stripped; the third-party classes without their debug attributes (StripDebug.java;
+#     lpe's own keep them, for stack traces);
+#   - every jar rewritten with its entries stored, not deflated, so that one xz stream (x86 filter, 192 MiB
+#     dictionary) compresses all of it together: 23 MB, against 42 MB for deflated jars in a plain tar.xz.
+# No models: the GPU scripts use the repository's models/ or write their own.
+# Run here after a build (`./lpe --help` builds): tools/gpu/pack-server.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export PATH="$JAVA_HOME/bin:$PATH"
 out=build/gpu-server
-rm -rf "$out" "$out.tar.xz"
-mkdir -p "$out/lib" "$out/models"
-skip='pytorch-native-cpu|pytorch-jni|pytorch-engine|grpc-netty-shaded|pdfbox|fontbox|xchart|graphics2d|VectorGraphics2D|animated-gif'
-cp client-cli/target/lpe-client-cli-0.1.0-SNAPSHOT.jar "$out/lib/"
-tr ':' '\n' < client-cli/target/classpath.txt | grep -Ev "$skip" | while read -r jar; do cp "$jar" "$out/lib/"; done
-strip_jar() {  # strip_jar JAR KEEP_REGEX NATIVE_PREFIX: drop NATIVE_PREFIX/* entries that do not match KEEP_REGEX
-  local tmp; tmp="$(mktemp -d)"
-  (cd "$tmp" && jar xf "$root/$1")
-  find "$tmp/$3" -type f | grep -Ev "$2" | xargs -r rm -f
-  rm "$root/$1" && (cd "$tmp" && jar cf "$root/$1" .) && rm -rf "$tmp"
+rm -rf "$out" "$out.tar.xz" build/gpu-server-jars
+mkdir -p "$out/lib" build/gpu-server-jars
+skip='pytorch-native-cpu|pytorch-jni|pytorch-engine|grpc-netty-shaded|pdfbox|fontbox|xchart|graphics2d|VectorGraphics2D|animated-gif|commons-compress|commons-io|commons-codec'
+{ echo client-cli/target/lpe-client-cli-0.1.0-SNAPSHOT.jar; tr ':' '\n' < client-cli/target/classpath.txt | grep -Ev "$skip"; } |
+  while read -r jar; do
+    dir="build/gpu-server-jars/$(basename "$jar" .jar)"
+    mkdir -p "$dir" && (cd "$dir" && unzip -q "$(cd "$root" && realpath "$jar")")
+  done
+keep_natives() {  # keep_natives JAR_NAME DIR KEEP_REGEX: drops the files under DIR of that jar not matching KEEP_REGEX
+  (cd build/gpu-server-jars/"$1"* && find "$2" -type f | grep -Ev "$3" | xargs -r rm -f)
 }
-strip_jar "$out/lib/sqlite-jdbc-3.54.1.0.jar" 'native/Linux/x86_64/' org/sqlite/native
-strip_jar "$out/lib/tokenizers-0.36.0.jar" 'lib/linux-x86_64/|\.properties$' native/lib
+keep_natives sqlite-jdbc- org/sqlite/native 'native/Linux/x86_64/'
+keep_natives tokenizers- native/lib 'lib/linux-x86_64/|\.properties$'
+keep_natives jna- com/sun/jna '^com/sun/jna/([^/-]+/|[^/]+$)|/linux-x86-64/'  # its platform folders hold a '-'
+find build/gpu-server-jars -name '*.so' -exec strip --strip-unneeded {} +
+java tools/gpu/StripDebug.java $(ls -d build/gpu-server-jars/* | grep -v '/lpe-')
+for dir in build/gpu-server-jars/*; do
+  (cd "$dir" && zip -q -r -0 -X "$root/$out/lib/$(basename "$dir").jar" .)
+done
+rm -rf build/gpu-server-jars
 jlink --add-modules java.base,java.logging,java.management,java.naming,java.sql,java.xml,jdk.unsupported,jdk.httpserver,java.net.http \
   --strip-debug --no-header-files --no-man-pages --output "$out/java"
-cp -r "${LPE_SHARED:-$(cd "$root" && while [ ! -d shared/models/stories260K ] && [ "$PWD" != / ]; do cd ..; done; pwd)/shared}/models/stories260K" "$out/models/"
-tar -C build -cJf "$out.tar.xz" gpu-server
+find "$out/java/lib" -name '*.so' -exec strip --strip-unneeded {} +  # --strip-debug leaves their symbol tables
+tar -C build -cf - gpu-server | xz --x86 --lzma2=preset=9e,dict=192MiB > "$out.tar.xz"
 rm -rf "$out"
-du -sh "$out.tar.xz"
+ls -l "$out.tar.xz"

@@ -27,21 +27,7 @@ step "host"
   "$java" -version; } 2>&1 | tee -a "$out/summary.txt"
 
 step "build native engine against $("$python" -c 'import torch; print(torch.__version__)')"
-mkdir -p build/native-cuda
-if ! PYTHON="$python" native/build.sh "$root/build/native-cuda" > "$out/build.log" 2>&1; then
-  # find_package(Torch) needs a CUDA toolkit that matches the wheel; where it does not, link the wheel directly.
-  step "cmake failed (tail of build.log below); linking against the torch wheel directly"
-  tail -5 "$out/build.log" | tee -a "$out/summary.txt"
-  t="$("$python" -c 'import torch, os; print(os.path.dirname(torch.__file__))')"
-  abi="$("$python" -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')"
-  for f in native/src/*.cpp; do
-    g++ -O2 -std=c++17 -fPIC -fvisibility=hidden -D_GLIBCXX_USE_CXX11_ABI="$abi" -Inative/include -I"$t/include" \
-      -I"$t/include/torch/csrc/api/include" -c "$f" -o "build/native-cuda/$(basename "$f" .cpp).o" >> "$out/build.log" 2>&1 &
-  done
-  wait
-  g++ -shared -o "$lib" build/native-cuda/*.o -L"$t/lib" -Wl,--no-as-needed -ltorch -ltorch_cpu -ltorch_cuda -lc10 \
-    -lc10_cuda -Wl,--as-needed -Wl,-rpath,"$t/lib" >> "$out/build.log" 2>&1
-fi
+tools/gpu/build-native.sh "$out/build.log" 2>&1 | tee -a "$out/summary.txt"
 [ -f "$lib" ] || { step "build failed"; tail -30 "$out/build.log"; exit 1; }
 ldd "$lib" | grep -E "torch|c10|cuda" | tee -a "$out/summary.txt"
 
