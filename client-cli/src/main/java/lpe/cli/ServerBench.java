@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code lpe bench server}: N targets estimated at once through one in-process server, then K of them again one at a
- * time on the same server, with the same seeds.
+ * time on the same server, with independent seeds.
  *
  * <p>Decision: one job per target (seed {@code --seed} + i for target i), not one job of N targets. The batcher keeps
  * the targets of one job in step (it waits for every job mate before a batch, so that their identical rows run once),
@@ -183,6 +183,17 @@ final class ServerBench implements Callable<Integer> {
         return chosen;
     }
 
+    /**
+     * Target i's seed: SEED + i together, SEED + {@value #ALONE_SEEDS} + i alone. Decision: the lone runs draw
+     * independent samples, so that their agreement with the concurrent run is a statistical check (with the same
+     * seeds it would only check that batching does not change the arithmetic).
+     */
+    private long seedOf(int i, boolean together) {
+        return seed + (together ? 0 : ALONE_SEEDS) + i;
+    }
+
+    private static final long ALONE_SEEDS = 1_000_000;
+
     /** Wall and device time, batches and rows of one phase, and the estimate of each target index it ran. */
     private record Run(double seconds, double deviceSeconds, long batches, double rows, Map<Integer, Estimate> estimates) {}
 
@@ -193,7 +204,7 @@ final class ServerBench implements Callable<Integer> {
         Map<Integer, String> jobs = new LinkedHashMap<>();
         Map<Integer, Estimate> estimates = new LinkedHashMap<>();
         for (int i : which) {
-            String id = submit(stub, template, ids[i], seed + i, budget);
+            String id = submit(stub, template, ids[i], seedOf(i, together), budget);
             if (together) {
                 jobs.put(i, id);
             } else {
@@ -253,7 +264,8 @@ final class ServerBench implements Callable<Integer> {
             withHits += a.getEstimate() > 0 && b.getEstimate() > 0 ? 1 : 0;
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("target", ids[e.getKey()]);
-            c.put("seed", seed + e.getKey());
+            c.put("seed", seedOf(e.getKey(), true));
+            c.put("single_seed", seedOf(e.getKey(), false));
             c.put("concurrent", estimate(a));
             c.put("single", estimate(b));
             c.put("agree", agree);
