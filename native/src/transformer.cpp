@@ -207,6 +207,13 @@ void Transformer::finish() {
     bool share = unembedding.is_same(embedding_);
     embedding_ = dev(embedding_);
     unembedding_ = share ? embedding_ : dev(unembedding);
+    // The logits' GEMM gets an output row length that is a multiple of 64: with the paper's vocabulary (48262, not a
+    // multiple of 8) cuBLAS fell back to an Ampere kernel (cutlass_80 ... s16816gemm) at 227 TFLOP/s in bf16, 54% of
+    // a ground-truth batch on the H200 (tools/gpu/profile_native.py); aligned, it takes the Hopper kernels. The zero
+    // rows' logits are cut off before anyone sees them.
+    const int64_t padded = (c.vocab + 63) / 64 * 64;
+    unembedding_padded_ = padded == c.vocab ? unembedding_
+                                            : torch::cat({unembedding_, unembedding_.new_zeros({padded - c.vocab, D})});
     positions_ = dev(positions_);
     final_w_ = dev(final_w_);
     final_b_ = dev(final_b_);
@@ -329,11 +336,11 @@ torch::Tensor Transformer::last_activations(const torch::Tensor& embeddings) con
 }
 
 torch::Tensor Transformer::logits(const torch::Tensor& activations) const {
-    return torch::linear(activations, unembedding_).to(torch::kFloat);
+    return torch::linear(activations, unembedding_padded_).narrow(-1, 0, config_.vocab).to(torch::kFloat);
 }
 
 torch::Tensor Transformer::argmax(const torch::Tensor& activations) const {
-    return torch::linear(activations, unembedding_).argmax(-1);
+    return torch::linear(activations, unembedding_padded_).narrow(-1, 0, config_.vocab).argmax(-1);
 }
 
 FirstLayerTable Transformer::first_layer_table(const torch::Tensor& ids, const torch::Tensor& positions) const {

@@ -83,7 +83,7 @@ class Transformer {
     torch::ScalarType dtype_;
     std::map<std::string, torch::Tensor> pending_;
     std::vector<Layer> layers_;
-    torch::Tensor embedding_, positions_, final_w_, final_b_, unembedding_, cos_, sin_;
+    torch::Tensor embedding_, positions_, final_w_, final_b_, unembedding_, unembedding_padded_, cos_, sin_;
 };
 
 }  // namespace lpe
