@@ -10,6 +10,7 @@
 # Output in $OUT (default /tmp/lpe-gpu-estimators): estimators.jsonl (one JSON object per run, written as each run
 # ends, so a run cut short keeps the earlier ones), a log per run, build.log. Environment (space-separated lists):
 # METHODS (default "itgis mhis"), LAYERS ("1 4"), PRECISIONS ("tf32"; e.g. "tf32 fp32"), BATCH_ROWS (16384),
+# MAX_DELAY_MS (2; MHIS: its steps are short, so let a batch wait for every target's chains: 8192 rows, 20 ms),
 # SINGLE (targets rerun alone, 4), ARGMAX_SAMPLES (4096), RUN_SECONDS (each run's time limit, 600), PYTHON.
 # Runs go cheapest first (1 layer before 4, ITGIS before MHIS). The device-time budget of one call is about
 # 9 minutes: at 256 targets x 2^16, ITGIS on 1 layer alone is ~17M forward+backward rows; lower TARGETS or BUDGET
@@ -42,7 +43,7 @@ for layers in ${LAYERS:-1 4}; do
         -DRUST_FLAVOR=cpu -Dai.djl.util.cuda.fork=true -Dlpe.native.library="$lib" -cp "build/gpu-server/lib/*" \
         lpe.cli.Lpe bench server --model-root "$models" --model "paper-${layers}l" --dist tools/gpu/paper-dist.json \
         --engine native --device cuda --precision "$precision" --method "$method" --targets "$targets" \
-        --budget "$budget" --batch-rows "${BATCH_ROWS:-16384}" --single "${SINGLE:-4}" \
+        --budget "$budget" --batch-rows "${BATCH_ROWS:-16384}" --max-delay-ms "${MAX_DELAY_MS:-2}" --single "${SINGLE:-4}" \
         --argmax-samples "${ARGMAX_SAMPLES:-4096}" --peak-tflops "${peak[$precision]}" --json \
         2> "$out/$name.log" | tee -a "$out/estimators.jsonl"
       echo "   exit status ${PIPESTATUS[0]}; log $out/$name.log" >&2

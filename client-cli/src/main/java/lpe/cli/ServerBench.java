@@ -84,6 +84,10 @@ final class ServerBench implements Callable<Integer> {
     @Option(names = "--batch-rows", defaultValue = "512", description = "Device batch row limit (default ${DEFAULT-VALUE}).")
     int batchRows;
 
+    @Option(names = "--max-delay-ms", defaultValue = "2",
+            description = "Longest wait for more rows before a batch runs part-full (default ${DEFAULT-VALUE}).")
+    int maxDelayMs;
+
     @Option(names = "--single", defaultValue = "4",
             description = "Targets run again one at a time, spread over the list (default ${DEFAULT-VALUE}; --targets for all).")
     int single;
@@ -114,7 +118,7 @@ final class ServerBench implements Callable<Integer> {
         }
         JobSpec template = template();
         JobsConfig config = new JobsConfig(modelRoot, Files.createTempDirectory("lpe-bench").resolve("jobs.db"),
-                targets, targets, 1 << 24, new BatcherConfig(batchRows, Duration.ofMillis(2)));
+                targets, targets, 1 << 24, new BatcherConfig(batchRows, Duration.ofMillis(maxDelayMs)));
         Injector injector = Guice.createInjector(
                 new ServerModule(new ServerConfig(0, -1, null, null, null, List.of(model)), config),
                 new RuntimeModule(engine.models()));
