@@ -9,17 +9,18 @@ final class Categorical {
     private final double[] cumulative;
 
     Categorical(double[] logWeights) {
-        double logTotal = LogMath.logSumExp(logWeights);
-        if (!(logTotal > Double.NEGATIVE_INFINITY) || Double.isNaN(logTotal) || Double.isInfinite(logTotal)) {
-            throw new IllegalArgumentException("categorical weights must be finite and not all zero");
-        }
+        double max = max(logWeights);
         logProbabilities = new double[logWeights.length];
         cumulative = new double[logWeights.length];
         double running = 0;
         for (int k = 0; k < logWeights.length; k++) {
-            logProbabilities[k] = logWeights[k] - logTotal;
-            running += Math.exp(logProbabilities[k]);
+            running += Math.exp(logWeights[k] - max);
             cumulative[k] = running;
+        }
+        double logTotal = max + Math.log(running);
+        for (int k = 0; k < logWeights.length; k++) {
+            logProbabilities[k] = logWeights[k] - logTotal;
+            cumulative[k] /= running;
         }
         // the last index with non-zero probability closes the distribution at exactly 1
         for (int k = logWeights.length - 1; k >= 0; k--) {
@@ -28,6 +29,31 @@ final class Categorical {
                 break;
             }
         }
+    }
+
+    /** log of index k's probability, without building the distribution (one pass of exponentials). */
+    static double logProbability(double[] logWeights, int k) {
+        double max = max(logWeights);
+        double total = 0;
+        for (double w : logWeights) {
+            total += Math.exp(w - max);
+        }
+        return logWeights[k] - max - Math.log(total);
+    }
+
+    /** The largest log-weight; refuses weights that are not finite or all zero. */
+    private static double max(double[] logWeights) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double w : logWeights) {
+            if (Double.isNaN(w) || w == Double.POSITIVE_INFINITY) {
+                throw new IllegalArgumentException("categorical weights must be finite and not all zero");
+            }
+            max = Math.max(max, w);
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            throw new IllegalArgumentException("categorical weights must be finite and not all zero");
+        }
+        return max;
     }
 
     double logProbability(int k) {

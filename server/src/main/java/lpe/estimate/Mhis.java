@@ -102,9 +102,9 @@ public final class Mhis implements Estimator {
             }
             Chains next = evaluator.evaluate(proposed, step);
             for (int c = 0; c < chains; c++) {
-                Categorical reverse = evaluator.proposal(next.oneHot(c, step), position[c], supports, temperature);
+                double[] reverse = evaluator.proposalLogWeights(next.oneHot(c, step), position[c], supports, temperature);
                 double logAlpha = (next.score[c] - state.score[c]) / temperature + logRatio[c]
-                        + (reverse == null ? 0 : reverse.logProbability(from[c]));
+                        + (reverse == null ? 0 : Categorical.logProbability(reverse, from[c]));
                 if (Math.log(random.nextDouble()) < logAlpha) {
                     x[c] = proposed[c];
                     state.accept(c, next);
@@ -212,6 +212,12 @@ public final class Mhis implements Estimator {
 
         /** φ(· | x) ∝ p_i(v)·exp(h_i(x)(v)/T) over S_i; null at a fixed position (the current token, probability 1). */
         Categorical proposal(float[] h, int position, Support[] supports, double temperature) {
+            double[] logWeights = proposalLogWeights(h, position, supports, temperature);
+            return logWeights == null ? null : new Categorical(logWeights);
+        }
+
+        /** φ's unnormalised log-weights; null at a fixed position. */
+        double[] proposalLogWeights(float[] h, int position, Support[] supports, double temperature) {
             Support support = supports[position];
             if (support.isFixed()) {
                 return null;
@@ -221,7 +227,7 @@ public final class Mhis implements Estimator {
             for (int v = 0; v < logWeights.length; v++) {
                 logWeights[v] = support.logProbabilities()[v] + h[column[v]] / temperature;
             }
-            return new Categorical(logWeights);
+            return logWeights;
         }
     }
 
