@@ -29,18 +29,8 @@ public final class GreedyDecoder {
         for (int n = prompt.length; n < total; n++) {
             int[] sequence = Arrays.copyOf(ids, n);
             float[] logits = engine.run(new EngineRequest(new int[][] {sequence}, Set.of(Output.LOGITS), null)).logits()[0];
-            ids[n] = argmax(logits);
+            ids[n] = Argmax.of(logits);
         }
         return ids;
-    }
-
-    static int argmax(float[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }

@@ -39,7 +39,7 @@ public final class ReducedOutputs {
         if (outputs.contains(Output.ARGMAX)) {
             argmax = new int[rows];
             for (int b = 0; b < rows; b++) {
-                argmax[b] = argmax(full.logits()[b]);
+                argmax[b] = Argmax.of(full.logits()[b]);
             }
         }
         if (outputs.contains(Output.TARGET_LOGIT)) {
@@ -88,16 +88,5 @@ public final class ReducedOutputs {
             System.arraycopy(rows, i * m, out[i], 0, m);
         }
         return out;
-    }
-
-    /** The index of the largest value, the lowest index on ties. */
-    static int argmax(float[] values) {
-        int best = 0;
-        for (int v = 1; v < values.length; v++) {
-            if (values[v] > values[best]) {
-                best = v;
-            }
-        }
-        return best;
     }
 }

@@ -1,5 +1,6 @@
 package lpe.estimate;
 
+import lpe.engine.Argmax;
 import lpe.engine.EngineResult;
 import lpe.engine.Output;
 
@@ -41,13 +42,7 @@ public sealed interface Behavior {
     record Argmax() implements Behavior {
         @Override
         public double value(float[] logits, int target) {
-            int best = 0;
-            for (int v = 1; v < logits.length; v++) {
-                if (logits[v] > logits[best]) {
-                    best = v;
-                }
-            }
-            return best == target ? 1.0 : 0.0;
+            return Argmax.of(logits) == target ? 1.0 : 0.0;
         }
 
         @Override

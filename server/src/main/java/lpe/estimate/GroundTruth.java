@@ -3,6 +3,7 @@ package lpe.estimate;
 import java.util.EnumSet;
 import java.util.SplittableRandom;
 import lpe.dist.InputDistribution;
+import lpe.engine.Argmax;
 import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
 import lpe.engine.Output;
@@ -45,23 +46,12 @@ public final class GroundTruth {
                     tokens[b] = d.sample(random);
                 }
                 for (float[] logits : engine.run(new EngineRequest(tokens, EnumSet.of(Output.LOGITS), null)).logits()) {
-                    counts[argmax(logits)]++;
+                    counts[Argmax.of(logits)]++;
                 }
                 done += rows;
                 checkpoint.accept(done);
             }
         }
-    }
-
-    /** The first maximiser, as torch.argmax and {@link Behavior.Argmax}. */
-    static int argmax(float[] logits) {
-        int best = 0;
-        for (int v = 1; v < logits.length; v++) {
-            if (logits[v] > logits[best]) {
-                best = v;
-            }
-        }
-        return best;
     }
 
     /** A well-mixed seed per (seed, chunk) (MurmurHash3's finaliser), so that chunk streams do not overlap. */
