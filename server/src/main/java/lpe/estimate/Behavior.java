@@ -1,6 +1,5 @@
 package lpe.estimate;
 
-import lpe.engine.Argmax;
 import lpe.engine.EngineResult;
 import lpe.engine.Output;
 
@@ -42,7 +41,7 @@ public sealed interface Behavior {
     record Argmax() implements Behavior {
         @Override
         public double value(float[] logits, int target) {
-            return Argmax.of(logits) == target ? 1.0 : 0.0;
+            return lpe.engine.Argmax.of(logits) == target ? 1.0 : 0.0; // named in full: this record is Argmax too
         }
 
         @Override
