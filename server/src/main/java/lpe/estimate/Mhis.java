@@ -167,14 +167,21 @@ public final class Mhis implements Estimator {
             return passes;
         }
 
-        /** Evaluates one state per row, as of step {@code step}. */
+        /** Evaluates the state of every chain, one per row, as of step {@code step}. */
         Chains evaluate(int[][] rows, int step) {
+            int[] all = new int[rows.length];
+            Arrays.setAll(all, c -> c);
+            return evaluate(rows, all, step);
+        }
+
+        /** Evaluates the states {@code rows} of the chains {@code chainOf[j]}, as of step {@code step}. */
+        Chains evaluate(int[][] rows, int[] chainOf, int step) {
             int[][] positions = null;
             if (columns.any()) {
                 positions = new int[rows.length][LOOKAHEAD];
-                for (int c = 0; c < rows.length; c++) {
+                for (int j = 0; j < rows.length; j++) {
                     for (int q = 0; q < LOOKAHEAD; q++) {
-                        positions[c][q] = schedule[Math.min(step + q, schedule.length - 1)][c];
+                        positions[j][q] = schedule[Math.min(step + q, schedule.length - 1)][chainOf[j]];
                     }
                 }
             }
@@ -199,10 +206,11 @@ public final class Mhis implements Estimator {
                 return;
             }
             int[][] rows = new int[stale.size()][];
+            int[] chainOf = stale.stream().mapToInt(Integer::intValue).toArray();
             for (int j = 0; j < rows.length; j++) {
-                rows[j] = x[stale.get(j)];
+                rows[j] = x[chainOf[j]];
             }
-            Chains fresh = evaluate(rows, step);
+            Chains fresh = evaluate(rows, chainOf, step);
             for (int j = 0; j < rows.length; j++) {
                 int c = stale.get(j);
                 state.oneHot[c] = fresh.oneHot[j];

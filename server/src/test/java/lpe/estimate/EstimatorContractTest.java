@@ -7,11 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicReference;
 import lpe.dist.InputDistribution;
+import lpe.engine.Engine;
+import lpe.engine.EngineRequest;
+import lpe.engine.EngineResult;
+import lpe.engine.ModelShape;
 import org.apache.commons.math3.distribution.NormalDistribution;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +42,81 @@ class EstimatorContractTest {
         assertEquals(engine.rows, e.backwardPasses());
         assertTrue(e.forwardPasses() >= paper, e.forwardPasses() + " passes; at least " + paper);
         assertEquals(320, e.samples());
+    }
+
+    /**
+     * Every MHIS proposal changes its state at a position whose one-hot gradients that state was evaluated for (the
+     * look-ahead or a re-evaluation of a stale state: Mhis.Evaluator). Low temperature, so most proposals are rejected
+     * and many states are evaluated again.
+     */
+    @Test
+    void mhisProposesOnlyWherePositionsWereEvaluated() {
+        List<EngineRequest> requests = new ArrayList<>();
+        Engine recording = new Engine() {
+            public ModelShape shape() {
+                return engine.shape();
+            }
+
+            public EngineResult run(EngineRequest request) {
+                int[][] tokens = Arrays.stream(request.tokens()).map(int[]::clone).toArray(int[][]::new); // as sent
+                requests.add(new EngineRequest(tokens, request.outputs(), request.targets(), request.columns(),
+                        request.positions(), request.groups()));
+                return engine.run(request);
+            }
+
+            public float[][] projectOntoEmbeddings(float[][] vectors, int[] ids) {
+                return engine.projectOntoEmbeddings(vectors, ids);
+            }
+
+            public float[][] unembedding() {
+                return engine.unembedding();
+            }
+        };
+        new Mhis(8, 64).run(problem(3, 8 * 64, 0.05), recording, ProgressListener.NONE);
+        Map<List<Integer>, Set<Integer>> evaluatedAt = new HashMap<>(); // state → positions of its one-hot gradients
+        int checked = 0;
+        for (EngineRequest request : requests) {
+            for (int[] row : request.tokens()) {
+                if (evaluatedAt.containsKey(Arrays.stream(row).boxed().toList())) {
+                    continue; // a state evaluated again, not a proposal
+                }
+                boolean neighbour = false;
+                boolean evaluatedWhereChanged = false;
+                for (Map.Entry<List<Integer>, Set<Integer>> state : evaluatedAt.entrySet()) {
+                    int changed = onlyDifference(row, state.getKey());
+                    if (changed >= 0) {
+                        neighbour = true;
+                        evaluatedWhereChanged |= state.getValue().contains(changed);
+                    }
+                }
+                if (neighbour) {
+                    assertTrue(evaluatedWhereChanged, "a proposal changed a state at a position it was not evaluated at: "
+                            + Arrays.toString(row));
+                    checked++;
+                }
+            }
+            for (int r = 0; r < request.rows(); r++) {
+                evaluatedAt.computeIfAbsent(Arrays.stream(request.tokens()[r]).boxed().toList(), k -> new HashSet<>())
+                        .addAll(Arrays.stream(request.positions()[r]).boxed().toList());
+            }
+        }
+        assertTrue(checked >= 50, "only " + checked + " proposals checked");
+        long rows = requests.stream().mapToLong(EngineRequest::rows).sum();
+        assertTrue(rows > 8L * (1 + 64 + 64) + 50, rows + " rows: states were evaluated again");
+    }
+
+    /** The one position where {@code row} differs from {@code state}, or −1 if none or several. */
+    private static int onlyDifference(int[] row, List<Integer> state) {
+        int changed = -1;
+        for (int i = 0; i < row.length; i++) {
+            if (row[i] != state.get(i)) {
+                if (changed >= 0) {
+                    return -1;
+                }
+                changed = i;
+            }
+        }
+        return changed;
     }
 
     @Test
