@@ -385,7 +385,7 @@ public final class Batcher implements AutoCloseable {
         @Override
         public EngineResult run(EngineRequest request) {
             if (request.rows() == 0) {
-                return Pending.emptyResult(request);
+                return EngineResult.empty(request);
             }
             check(request);
             lock.lock();

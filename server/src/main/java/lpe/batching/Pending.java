@@ -35,10 +35,6 @@ final class Pending {
         oneHot = outputs.contains(Output.ONE_HOT_GRADIENTS) ? new float[n][][] : null;
     }
 
-    static EngineResult emptyResult(EngineRequest request) {
-        return new Pending(request, 0).result();
-    }
-
     int rowsLeft() {
         return request.rows() - nextRow;
     }
@@ -106,11 +102,8 @@ final class Pending {
     }
 
     EngineResult result() {
-        float[][][] sums = null;
-        if (request.outputs().contains(Output.ONE_HOT_GRADIENT_SUMS)) {
-            int columns = request.columns() == null ? 0 : request.columns().length;
-            sums = new float[][][] {oneHotSums != null ? oneHotSums : new float[request.length()][columns]};
-        }
+        // every delivered slice added its group's sums (a request with rows has at least one slice)
+        float[][][] sums = oneHotSums == null ? null : new float[][][] {oneHotSums};
         return new EngineResult(logits, activations, gradients, argmax, targetLogits, oneHot, sums);
     }
 }

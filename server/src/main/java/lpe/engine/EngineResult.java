@@ -10,4 +10,16 @@ public record EngineResult(float[][] logits, float[][] activations, float[][][] 
     public EngineResult(float[][] logits, float[][] activations, float[][][] embeddingGradients) {
         this(logits, activations, embeddingGradients, null, null, null, null);
     }
+
+    /** Each output the request asks for, with no rows ({@code [G][0][]} for the group sums). */
+    public static EngineResult empty(EngineRequest request) {
+        java.util.Set<Output> o = request.outputs();
+        return new EngineResult(o.contains(Output.LOGITS) ? new float[0][] : null,
+                o.contains(Output.ACTIVATIONS) ? new float[0][] : null,
+                o.contains(Output.EMBEDDING_GRADIENTS) ? new float[0][][] : null,
+                o.contains(Output.ARGMAX) ? new int[0] : null,
+                o.contains(Output.TARGET_LOGIT) ? new float[0] : null,
+                o.contains(Output.ONE_HOT_GRADIENTS) ? new float[0][][] : null,
+                o.contains(Output.ONE_HOT_GRADIENT_SUMS) ? new float[request.groupCount()][0][] : null);
+    }
 }

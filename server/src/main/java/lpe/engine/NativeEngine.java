@@ -163,7 +163,7 @@ public final class NativeEngine implements Engine, AutoCloseable {
             whole.add(Output.LOGITS);
         }
         if (request.rows() == 0) {
-            return empty(request);
+            return EngineResult.empty(request);
         }
         EngineResult a = whole.isEmpty() ? NOTHING : runWhole(request, whole);
         EngineResult b = pass.isEmpty() ? NOTHING : estimatorPass(request.tokens(), pass, request.targets(),
@@ -182,16 +182,6 @@ public final class NativeEngine implements Engine, AutoCloseable {
             }
         }
         request.checkOutputFields(shape.vocabularySize());
-    }
-
-    /** Each asked-for output of a request without rows, empty ([G][0][] for the group sums). */
-    private static EngineResult empty(EngineRequest request) {
-        Set<Output> o = request.outputs();
-        return new EngineResult(o.contains(Output.LOGITS) ? new float[0][] : null,
-                o.contains(Output.ACTIVATIONS) ? new float[0][] : null,
-                o.contains(Output.EMBEDDING_GRADIENTS) ? new float[0][][] : null, o.contains(Output.ARGMAX) ? new int[0] : null,
-                o.contains(Output.TARGET_LOGIT) ? new float[0] : null, o.contains(Output.ONE_HOT_GRADIENTS) ? new float[0][][] : null,
-                o.contains(Output.ONE_HOT_GRADIENT_SUMS) ? new float[request.groupCount()][0][] : null);
     }
 
     /** One lpe_run call for LOGITS, ACTIVATIONS and EMBEDDING_GRADIENTS of a checked request. */
