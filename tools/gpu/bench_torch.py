@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
+from make_paper_model import paper_weights
+
 D, HEADS, D_MLP, VOCAB, LENGTH = 512, 8, 2048, 48262, 33
 FIRST, SUPPORT = 0, torch.arange(1000, 2000)
 AGREEMENT_ROWS = int(os.environ.get("LPE_BENCH_ROWS", 65536))
@@ -41,16 +43,7 @@ def flops_per_sequence(layers):
 def prepare(folder, layers):
     folder.mkdir(parents=True, exist_ok=True)
     g = torch.Generator().manual_seed(1000 + layers)
-    normal = lambda *shape: torch.randn(*shape, generator=g) * 0.02
-    w = {"transformer.wte.weight": normal(VOCAB, D), "transformer.wpe.weight": normal(LENGTH, D),
-         "transformer.ln_f.weight": 1 + normal(D), "transformer.ln_f.bias": normal(D), "lm_head.weight": normal(VOCAB, D)}
-    for i in range(layers):
-        p = f"transformer.h.{i}."
-        w.update({p + "ln_1.weight": 1 + normal(D), p + "ln_1.bias": normal(D), p + "ln_2.weight": 1 + normal(D),
-                  p + "ln_2.bias": normal(D), p + "attn.c_attn.weight": normal(D, 3 * D), p + "attn.c_attn.bias": normal(3 * D),
-                  p + "attn.c_proj.weight": normal(D, D), p + "attn.c_proj.bias": normal(D),
-                  p + "mlp.c_fc.weight": normal(D, D_MLP), p + "mlp.c_fc.bias": normal(D_MLP),
-                  p + "mlp.c_proj.weight": normal(D_MLP, D), p + "mlp.c_proj.bias": normal(D)})
+    w = paper_weights(g, layers)  # the same draws as make_paper_model.py; the check inputs below come after them
     save_file({k: v.contiguous() for k, v in w.items()}, str(folder / "model.safetensors"))
     (folder / "config.json").write_text(json.dumps({
         "model_type": "gpt2", "vocab_size": VOCAB, "n_embd": D, "n_layer": layers, "n_head": HEADS, "n_positions": LENGTH,

@@ -17,9 +17,6 @@ import pathlib
 
 import torch
 from safetensors.torch import save_file
-from tokenizers import Tokenizer
-from tokenizers.models import WordLevel
-from tokenizers.pre_tokenizers import WhitespaceSplit
 
 D, HEADS, D_MLP, VOCAB, POSITIONS = 512, 8, 2048, 48262, 64
 # bench_torch.py draws the learned positions for its 33 input positions only; the first 33 rows of ours are those
@@ -27,8 +24,9 @@ D, HEADS, D_MLP, VOCAB, POSITIONS = 512, 8, 2048, 48262, 64
 BENCH_POSITIONS = 33
 
 
-def weights(layers, seed):
-    g = torch.Generator().manual_seed(seed)
+def paper_weights(g, layers):
+    """The paper's random weights drawn from generator g, with BENCH_POSITIONS learned positions; shared with
+    bench_torch.py prepare, which goes on drawing its check inputs from the same generator."""
     normal = lambda *shape: torch.randn(*shape, generator=g) * 0.02
     w = {"transformer.wte.weight": normal(VOCAB, D), "transformer.wpe.weight": normal(BENCH_POSITIONS, D),
          "transformer.ln_f.weight": 1 + normal(D), "transformer.ln_f.bias": normal(D), "lm_head.weight": normal(VOCAB, D)}
@@ -40,7 +38,14 @@ def weights(layers, seed):
                   p + "attn.c_proj.bias": normal(D), p + "mlp.c_fc.weight": normal(D, D_MLP),
                   p + "mlp.c_fc.bias": normal(D_MLP), p + "mlp.c_proj.weight": normal(D_MLP, D),
                   p + "mlp.c_proj.bias": normal(D)})
-    w["transformer.wpe.weight"] = torch.cat([w["transformer.wpe.weight"], normal(POSITIONS - BENCH_POSITIONS, D)])
+    return w
+
+
+def weights(layers, seed):
+    g = torch.Generator().manual_seed(seed)
+    w = paper_weights(g, layers)
+    extra = torch.randn(POSITIONS - BENCH_POSITIONS, D, generator=g) * 0.02
+    w["transformer.wpe.weight"] = torch.cat([w["transformer.wpe.weight"], extra])
     return {k: v.contiguous() for k, v in w.items()}
 
 
@@ -52,6 +57,10 @@ def config(layers):
 
 
 def tokenizer():
+    from tokenizers import Tokenizer  # here, so that bench_torch.py can import paper_weights without tokenizers
+    from tokenizers.models import WordLevel
+    from tokenizers.pre_tokenizers import WhitespaceSplit
+
     t = Tokenizer(WordLevel({f"t{i}": i for i in range(VOCAB)}, unk_token="t0"))
     t.pre_tokenizer = WhitespaceSplit()
     return t
