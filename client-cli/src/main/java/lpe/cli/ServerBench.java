@@ -116,6 +116,9 @@ final class ServerBench implements Callable<Integer> {
         if (single < 0 || single > targets) {
             throw new UserError("--single must be in [0, --targets = " + targets + "], got " + single);
         }
+        if (maxDelayMs < 0) {
+            throw new UserError("--max-delay-ms must be 0 or more, got " + maxDelayMs);
+        }
         JobSpec template = template();
         JobsConfig config = new JobsConfig(modelRoot, Files.createTempDirectory("lpe-bench").resolve("jobs.db"),
                 targets, targets, 1 << 24, new BatcherConfig(batchRows, Duration.ofMillis(maxDelayMs)));

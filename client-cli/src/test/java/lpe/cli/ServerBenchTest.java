@@ -95,6 +95,12 @@ class ServerBenchTest {
     }
 
     @Test
+    void aNegativeBatchDelayIsAOneLineError() {
+        CliRun run = CliRun.of("bench", "server", "--model-root", dir.toString(), "--targets", "2", "--single", "0", "--max-delay-ms", "-1");
+        assertEquals("lpe server: --max-delay-ms must be 0 or more, got -1", run.oneLineError());
+    }
+
+    @Test
     void moreSingleRunsThanTargetsIsAOneLineError() {
         CliRun run = CliRun.of("bench", "server", "--model-root", dir.toString(), "--targets", "2", "--single", "3");
         assertEquals("lpe server: --single must be in [0, --targets = 2], got 3", run.oneLineError());
