@@ -14,7 +14,8 @@ import lpe.model.Tensor;
  * The {@link Engine} on DJL's PyTorch engine (CPU). Token ids are turned into input embeddings here, in Java, so that
  * every request gets a fresh leaf tensor and autograd gives d logit / d embeddings directly.
  *
- * <p>Thread safety: every call (forward, forward with gradients, projection) holds one process-wide lock. DJL allows
+ * <p>Thread safety: every call (forward, forward with gradients, projection, and creating and closing the engine's
+ * arrays) holds one process-wide lock. DJL allows
  * only one GradientCollector per process, and a no-gradient forward that ran beside a collecting backward gave
  * intermittent NaN gradients in the full test suite (jobs of one test still running while the next test's gradients
  * were taken), so calls are serialised rather than only the backward ones. libtorch still uses its intra-op threads
@@ -36,15 +37,20 @@ public final class DjlEngine implements Engine, AutoCloseable {
 
     public DjlEngine(Model model) {
         this.model = model;
-        this.manager = NDManager.newBaseManager("PyTorch");
-        this.transformer = new DjlTransformer(model, manager);
         this.embeddings = model.embeddingMatrix().data();
         Tensor unembedding = model.unembeddingMatrix();
         this.unembeddings = unembedding.data();
         int v = model.config().vocabularySize();
         int d = model.config().hiddenSize();
-        this.unembeddingTransposed = manager.create(DjlWeights.transpose(unembeddings, v, d), new Shape(d, v));
         this.shape = new ModelShape(v, d, model.config().contextLength());
+        LOCK.lock(); // creating the weights is a DJL call too
+        try {
+            this.manager = NDManager.newBaseManager("PyTorch");
+            this.transformer = new DjlTransformer(model, manager);
+            this.unembeddingTransposed = manager.create(DjlWeights.transpose(unembeddings, v, d), new Shape(d, v));
+        } finally {
+            LOCK.unlock();
+        }
     }
 
     public Model model() {
@@ -155,7 +161,12 @@ public final class DjlEngine implements Engine, AutoCloseable {
 
     @Override
     public void close() {
-        manager.close();
+        LOCK.lock(); // freeing the weights too: an engine closed by an unloading server while another computes
+        try {
+            manager.close();
+        } finally {
+            LOCK.unlock();
+        }
     }
 
     private void validate(EngineRequest request) {
