@@ -5,7 +5,6 @@ import lpe.dist.InputDistribution;
 import lpe.dist.Position;
 import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
-import lpe.engine.EngineResult;
 import lpe.engine.Output;
 
 /**
@@ -60,9 +59,9 @@ public final class ExactEnumeration implements Estimator {
                     digits[i] = 0;
                 }
             }
-            EngineResult result = engine.run(new EngineRequest(tokens, EnumSet.of(problem.behavior().output()), null));
+            float[][] logits = engine.run(new EngineRequest(tokens, EnumSet.of(Output.LOGITS), null)).logits();
             for (int b = 0; b < rows; b++) {
-                p += probability[b] * problem.behavior().value(result, b, problem.target());
+                p += probability[b] * problem.behavior().value(logits[b], problem.target());
             }
             done += rows;
             double seconds = (System.nanoTime() - start) / 1e9;

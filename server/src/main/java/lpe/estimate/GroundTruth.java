@@ -3,6 +3,7 @@ package lpe.estimate;
 import java.util.EnumSet;
 import java.util.SplittableRandom;
 import lpe.dist.InputDistribution;
+import lpe.engine.Argmax;
 import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
 import lpe.engine.Output;
@@ -44,8 +45,8 @@ public final class GroundTruth {
                 for (int b = 0; b < rows; b++) {
                     tokens[b] = d.sample(random);
                 }
-                for (int argmax : engine.run(new EngineRequest(tokens, EnumSet.of(Output.ARGMAX), null)).argmax()) {
-                    counts[argmax]++;
+                for (float[] logits : engine.run(new EngineRequest(tokens, EnumSet.of(Output.LOGITS), null)).logits()) {
+                    counts[Argmax.of(logits)]++;
                 }
                 done += rows;
                 checkpoint.accept(done);

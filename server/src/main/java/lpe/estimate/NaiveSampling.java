@@ -5,7 +5,6 @@ import java.util.SplittableRandom;
 import lpe.dist.InputDistribution;
 import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
-import lpe.engine.EngineResult;
 import lpe.engine.Output;
 
 /**
@@ -39,9 +38,9 @@ public final class NaiveSampling implements Estimator {
             for (int b = 0; b < rows; b++) {
                 tokens[b] = d.sample(random);
             }
-            EngineResult result = engine.run(new EngineRequest(tokens, EnumSet.of(problem.behavior().output()), null));
-            for (int b = 0; b < rows; b++) {
-                tally.add(problem.behavior().value(result, b, problem.target()));
+            float[][] logits = engine.run(new EngineRequest(tokens, EnumSet.of(Output.LOGITS), null)).logits();
+            for (float[] row : logits) {
+                tally.add(problem.behavior().value(row, problem.target()));
             }
             done += rows;
             progress.update(done, n, tally.estimate(name(), start, problem.seed()));
