@@ -56,22 +56,32 @@ LPE_API int lpe_run(lpe_model* model, const int32_t* tokens, int64_t rows, int64
             const int32_t* targets, float* grads, char* err, int64_t errlen);
 
 /*
- * The estimators' pass (ITGIS, MHIS): runs tokens[rows][length] forward and, if one_hot or one_hot_sums is asked for,
- * backward from logit[targets[r]] of each row r. With g_i(r) = d logit[targets[r]] / d input-embedding at position i
- * of row r and the columns ids c_0..c_{k-1}, it writes (each output pointer may be NULL: not computed):
+ * The estimators' pass (ITGIS, MHIS): runs tokens[rows][length] forward and, if proposals or one_hot_sums are asked
+ * for, backward from logit[targets[r]] of each row r. With g_i(r) = d logit[targets[r]] / d input-embedding at
+ * position i of row r, the columns ids c_0..c_{k-1} and h_i(r)[j] = W_E[c_j] . g_i(r), it writes (each output pointer
+ * may be NULL: not computed):
  *   logits[rows][vocab]              the last-position logits;
  *   argmax[rows]                     the last-position argmax token (ties to the lowest id);
  *   target_logits[rows]              the last-position logit[targets[r]];
- *   one_hot[rows][n_pos][k]          W_E[c_j] . g_{positions[r][q]}(r), positions given as [rows][n_pos];
- *   one_hot_sums[n_groups][length][k] the sum over the rows r with groups[r] = g of W_E[c_j] . g_i(r);
+ *   proposal_columns[rows][n_pos], proposal_log_probs[rows][n_pos], reverse_log_probs[rows]
+ *                                    MHIS's proposal at i = positions[r][q] (positions given as [rows][n_pos]):
+ *                                    phi_i(j | r) = softmax_j(log_priors[i][j] + h_i(r)[j] / temperature), log_priors
+ *                                    [length][k] finite or -inf (outside the support); the drawn column is the
+ *                                    smallest j whose cumulative probability exceeds uniforms[r][q] (in [0, 1)), with
+ *                                    its log phi; reverse_log_probs[r] = log phi_{positions[r][0]}(reverse_columns[r]
+ *                                    | r), 0 where reverse_columns[r] = -1. A position with no finite log-prior is
+ *                                    fixed: column -1, log phi 0. The three pointers go together;
+ *   one_hot_sums[n_groups][length][k] the sum over the rows r with groups[r] = g of h_i(r);
  *                                    groups may be NULL (every row in group 0).
- * targets is needed by target_logits, one_hot and one_hot_sums; columns by one_hot and one_hot_sums. Only these
- * reductions leave the device.
+ * targets is needed by target_logits, the proposals and one_hot_sums; columns by the proposals and one_hot_sums.
+ * Only these reductions leave the device.
  */
 LPE_API int lpe_run_estimator_pass(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t length,
                                    const int32_t* targets, const int32_t* columns, int64_t k, const int32_t* positions,
-                                   int64_t n_pos, const int32_t* groups, int64_t n_groups, float* logits,
-                                   int32_t* argmax, float* target_logits, float* one_hot, float* one_hot_sums,
+                                   int64_t n_pos, const int32_t* groups, int64_t n_groups, const float* log_priors,
+                                   double temperature, const float* uniforms, const int32_t* reverse_columns,
+                                   float* logits, int32_t* argmax, float* target_logits, int32_t* proposal_columns,
+                                   float* proposal_log_probs, float* reverse_log_probs, float* one_hot_sums,
                                    char* err, int64_t errlen);
 
 /* argmax[rows] = the last-position argmax token of each row (no logits leave the device). */

@@ -1,9 +1,36 @@
 #include "estimator_pass.h"
 
+#include <limits>
+
 namespace lpe {
 
+namespace {
+
+// MHIS's proposal from the one-hot gradients h [B, Q, K] at the rows' positions (lpe_native.h states the law): the
+// draws by inverse CDF, their log-probabilities and the reverse columns', so that [B, Q, K] never leaves the device.
+void draw_proposals(const torch::Tensor& h, const EstimatorPassRequest& p, EstimatorPassResult& out) {
+    const int64_t K = h.size(2);
+    torch::Tensor w = p.log_priors.index_select(0, p.positions.flatten()).view_as(h) + h / p.temperature;
+    torch::Tensor proposable = w > -std::numeric_limits<float>::infinity();
+    torch::Tensor fixed = proposable.logical_not().all(-1);  // [B, Q]
+    torch::Tensor log_phi = w - torch::logsumexp(w, -1, true).masked_fill(fixed.unsqueeze(-1), 0);
+    torch::Tensor cdf = log_phi.exp().cumsum(-1);
+    torch::Tensor u = (p.uniforms * cdf.select(-1, K - 1)).unsqueeze(-1);  // the total, not 1: rounding
+    torch::Tensor drawn = torch::searchsorted(cdf, u, /*out_int32=*/false, /*right=*/true);
+    // u at the rounded total: the last proposable column (its index from the end is the first in the flipped mask)
+    torch::Tensor last = (K - 1) - proposable.flip(-1).to(torch::kInt).argmax(-1, true);
+    drawn = torch::minimum(drawn, last);
+    out.proposal_log_probs = log_phi.gather(-1, drawn).squeeze(-1).masked_fill(fixed, 0);
+    out.proposal_columns = drawn.squeeze(-1).masked_fill(fixed, -1);
+    torch::Tensor back = p.reverse_columns.clamp_min(0).view({-1, 1});
+    out.reverse_log_probs = log_phi.select(1, 0).gather(-1, back).squeeze(-1)
+                                .masked_fill(p.reverse_columns.lt(0).logical_or(fixed.select(1, 0)), 0);
+}
+
+}  // namespace
+
 EstimatorPassResult run_estimator_pass(const Transformer& t, const EstimatorPassRequest& p) {
-    const bool backward = p.one_hot || p.one_hot_sums;
+    const bool backward = p.proposals || p.one_hot_sums;
     torch::Tensor act, grads;
     if (backward) {
         torch::AutoGradMode grad_mode(true);
@@ -31,10 +58,10 @@ EstimatorPassResult run_estimator_pass(const Transformer& t, const EstimatorPass
     if (backward) {
         const int64_t B = grads.size(0), T = grads.size(1), D = grads.size(2);
         torch::Tensor columns = t.embedding().index_select(0, p.columns).to(torch::kFloat).t();  // W_E[c]^T: [D, K]
-        if (p.one_hot) {
+        if (p.proposals) {
             const int64_t Q = p.positions.size(1);
             torch::Tensor at = grads.gather(1, p.positions.unsqueeze(-1).expand({B, Q, D}));  // [B, Q, D]
-            out.one_hot = torch::matmul(at, columns);
+            draw_proposals(torch::matmul(at, columns), p, out);
         }
         if (p.one_hot_sums) {
             torch::Tensor groups = p.groups.defined() ? p.groups : torch::zeros({B}, p.tokens.options());

@@ -5,7 +5,9 @@
 #include <torch/version.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -208,8 +210,10 @@ int lpe_run(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t lengt
 
 int lpe_run_estimator_pass(lpe_model* model, const int32_t* tokens, int64_t rows, int64_t length,
                            const int32_t* targets, const int32_t* columns, int64_t k, const int32_t* positions,
-                           int64_t n_pos, const int32_t* groups, int64_t n_groups, float* logits,
-                           int32_t* argmax, float* target_logits, float* one_hot, float* one_hot_sums,
+                           int64_t n_pos, const int32_t* groups, int64_t n_groups, const float* log_priors,
+                           double temperature, const float* uniforms, const int32_t* reverse_columns,
+                           float* logits, int32_t* argmax, float* target_logits, int32_t* proposal_columns,
+                           float* proposal_log_probs, float* reverse_log_probs, float* one_hot_sums,
                            char* err, int64_t errlen) {
     return guarded(err, errlen, [&] {
         lpe::Transformer& t = ready(model);
@@ -220,34 +224,60 @@ int lpe_run_estimator_pass(lpe_model* model, const int32_t* tokens, int64_t rows
         p.logits = logits != nullptr;
         p.argmax = argmax != nullptr;
         p.target_logits = target_logits != nullptr;
-        p.one_hot = one_hot != nullptr;
+        p.proposals = proposal_columns != nullptr;
         p.one_hot_sums = one_hot_sums != nullptr;
-        if (!(p.logits || p.argmax || p.target_logits || p.one_hot || p.one_hot_sums))
+        if (p.proposals != (proposal_log_probs != nullptr) || p.proposals != (reverse_log_probs != nullptr))
+            throw std::invalid_argument("proposal_columns, proposal_log_probs and reverse_log_probs go together (some are NULL)");
+        if (!(p.logits || p.argmax || p.target_logits || p.proposals || p.one_hot_sums))
             throw std::invalid_argument("no output asked for (every output pointer is NULL)");
         p.tokens = device_tokens(t, tokens, rows, length);
-        if (p.target_logits || p.one_hot || p.one_hot_sums) {
-            if (targets == nullptr) throw std::invalid_argument("target logits and one-hot gradients need targets (targets is NULL)");
+        if (p.target_logits || p.proposals || p.one_hot_sums) {
+            if (targets == nullptr) throw std::invalid_argument("target logits, proposals and one-hot gradient sums need targets (targets is NULL)");
             check_targets(t, targets, rows);
             p.targets = device_ids(t, targets, {rows});
         }
-        if (p.one_hot || p.one_hot_sums) {
+        if (p.proposals || p.one_hot_sums) {
             if (columns == nullptr || k <= 0)
-                throw std::invalid_argument("one-hot gradients need columns (k = " + std::to_string(k) + ", columns " +
+                throw std::invalid_argument("proposals and one-hot gradient sums need columns (k = " + std::to_string(k) + ", columns " +
                                             (columns == nullptr ? "NULL" : "given") + ")");
             check_range(columns, k, t.config().vocab, [](int64_t j, int32_t id) {
                 return "column " + std::to_string(j) + " (token id " + std::to_string(id) + ")";
             });
             p.columns = device_ids(t, columns, {k});
         }
-        if (p.one_hot) {
+        if (p.proposals) {
             if (positions == nullptr || n_pos <= 0)
-                throw std::invalid_argument("one-hot gradients need positions (n_pos = " + std::to_string(n_pos) +
+                throw std::invalid_argument("proposals need positions (n_pos = " + std::to_string(n_pos) +
                                             ", positions " + (positions == nullptr ? "NULL" : "given") + ")");
             check_range(positions, rows * n_pos, length, [&](int64_t i, int32_t pos) {
                 return "position " + std::to_string(pos) + " of row " + std::to_string(i / n_pos) + " (entry " +
                        std::to_string(i % n_pos) + ")";
             }, " (the rows have length " + std::to_string(length) + ")");
             p.positions = device_ids(t, positions, {rows, n_pos});
+            if (log_priors == nullptr || uniforms == nullptr || reverse_columns == nullptr)
+                throw std::invalid_argument("proposals need log_priors, uniforms and reverse_columns (one is NULL)");
+            if (!(temperature > 0) || std::isinf(temperature))
+                throw std::invalid_argument("proposal temperature must be positive and finite, got " + std::to_string(temperature));
+            for (int64_t i = 0; i < length * k; i++) {
+                if (std::isnan(log_priors[i]) || log_priors[i] == std::numeric_limits<float>::infinity())
+                    throw std::invalid_argument("log_priors[" + std::to_string(i / k) + "][" + std::to_string(i % k) +
+                                                "] is " + std::to_string(log_priors[i]) + "; expected finite or -inf");
+            }
+            for (int64_t i = 0; i < rows * n_pos; i++) {
+                if (!(uniforms[i] >= 0 && uniforms[i] < 1))
+                    throw std::invalid_argument("uniform " + std::to_string(uniforms[i]) + " of row " +
+                                                std::to_string(i / n_pos) + " (entry " + std::to_string(i % n_pos) +
+                                                ") is outside [0, 1)");
+            }
+            for (int64_t r = 0; r < rows; r++) {
+                if (reverse_columns[r] < -1 || reverse_columns[r] >= k)
+                    throw std::invalid_argument("reverse column " + std::to_string(reverse_columns[r]) + " of row " +
+                                                std::to_string(r) + " is outside -1.." + std::to_string(k - 1));
+            }
+            p.log_priors = torch::from_blob(const_cast<float*>(log_priors), {length, k}, torch::kFloat).to(t.device());
+            p.uniforms = torch::from_blob(const_cast<float*>(uniforms), {rows, n_pos}, torch::kFloat).to(t.device());
+            p.reverse_columns = device_ids(t, reverse_columns, {rows});
+            p.temperature = temperature;
         }
         if (p.one_hot_sums) {
             if (n_groups <= 0)
@@ -264,7 +294,11 @@ int lpe_run_estimator_pass(lpe_model* model, const int32_t* tokens, int64_t rows
         if (p.logits) copy_out(r.logits, logits);
         if (p.argmax) copy_out(r.argmax, argmax);
         if (p.target_logits) copy_out(r.target_logits, target_logits);
-        if (p.one_hot) copy_out(r.one_hot, one_hot);
+        if (p.proposals) {
+            copy_out(r.proposal_columns, proposal_columns);
+            copy_out(r.proposal_log_probs, proposal_log_probs);
+            copy_out(r.reverse_log_probs, reverse_log_probs);
+        }
         if (p.one_hot_sums) copy_out(r.one_hot_sums, one_hot_sums);
     });
 }

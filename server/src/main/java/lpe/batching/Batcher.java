@@ -20,6 +20,7 @@ import lpe.engine.EngineRequest;
 import lpe.engine.EngineResult;
 import lpe.engine.ModelShape;
 import lpe.engine.Output;
+import lpe.engine.Proposals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,10 +37,11 @@ import org.slf4j.LoggerFactory;
  *       participant of the same job is about to ask (see {@link #jobMateBusy}), when it is full or its oldest request
  *       waited {@link BatcherConfig#maxDelay()} (a full batch that ran before a job mate asked lost the sharing of
  *       identical rows: the flaky case of JobRunnerTest.targetsOfOneJobShareTheirRows);
- *   <li>identical rows (same tokens, and same target and positions when those shape the outputs) run once per batch:
- *       jobs on several targets with one seed share their forward passes this way. Rows whose one-hot gradients are
- *       summed ({@link Output#ONE_HOT_GRADIENT_SUMS}) are not shared: each slice of a request is its own group, and
- *       the participant adds up its groups' sums over the batches its rows ran in.
+ *   <li>identical rows (same tokens, and same target when it shapes the outputs) run once per batch: jobs on several
+ *       targets with one seed share their forward passes this way. Rows whose one-hot gradients are summed
+ *       ({@link Output#ONE_HOT_GRADIENT_SUMS}) are not shared: each slice of a request is its own group, and the
+ *       participant adds up its groups' sums over the batches its rows ran in. Rows that draw proposals
+ *       ({@link Output#PROPOSALS}) are never shared: each draws with its own uniforms.
  * </ul>
  * A cancelled participant's pending rows are dropped at once, so its device work stops within the batch in flight.
  * Device time is apportioned to participants by the rows they asked for.
@@ -284,12 +286,14 @@ public final class Batcher implements AutoCloseable {
         EngineRequest leadRequest = slices.getFirst().pending.request;
         Set<Output> outputs = leadRequest.outputs();
         boolean byTarget = leadRequest.wantsGradients() || outputs.contains(Output.TARGET_LOGIT);
-        boolean byPositions = outputs.contains(Output.ONE_HOT_GRADIENTS);
+        boolean proposals = outputs.contains(Output.PROPOSALS); // rows not shared
         boolean bySlice = outputs.contains(Output.ONE_HOT_GRADIENT_SUMS); // each slice its own group: rows not shared
         Map<RowKey, Integer> unique = new HashMap<>();
         List<int[]> rows = new ArrayList<>();
         List<Integer> targets = new ArrayList<>();
         List<int[]> positions = new ArrayList<>();
+        List<float[]> uniforms = new ArrayList<>();
+        List<Integer> reverseColumns = new ArrayList<>();
         List<Integer> groups = new ArrayList<>();
         int requested = 0;
         int[][] fusedIndex = new int[slices.size()][];
@@ -301,14 +305,18 @@ public final class Batcher implements AutoCloseable {
                 int row = slice.from + r;
                 int[] tokens = request.tokens()[row];
                 int target = byTarget ? request.targets()[row] : -1;
-                int[] at = byPositions ? request.positions()[row] : null;
-                Integer index = unique.putIfAbsent(new RowKey(tokens, target, at, bySlice ? s : -1), rows.size());
+                int owner = proposals ? requested + r : bySlice ? s : -1;
+                Integer index = unique.putIfAbsent(new RowKey(tokens, target, owner), rows.size());
                 if (index == null) {
                     index = rows.size();
                     rows.add(tokens);
                     targets.add(target);
-                    positions.add(at);
                     groups.add(s);
+                    if (proposals) {
+                        positions.add(request.positions()[row]);
+                        uniforms.add(request.proposals().uniforms()[row]);
+                        reverseColumns.add(request.proposals().reverseColumns()[row]);
+                    }
                 }
                 fusedIndex[s][r] = index;
             }
@@ -319,8 +327,10 @@ public final class Batcher implements AutoCloseable {
                 outputs,
                 byTarget ? targets.stream().mapToInt(Integer::intValue).toArray() : null,
                 leadRequest.columns(),
-                byPositions ? positions.toArray(int[][]::new) : null,
-                bySlice ? groups.stream().mapToInt(Integer::intValue).toArray() : null);
+                proposals ? positions.toArray(int[][]::new) : null,
+                bySlice ? groups.stream().mapToInt(Integer::intValue).toArray() : null,
+                proposals ? new Proposals(leadRequest.proposals().law(), uniforms.toArray(float[][]::new),
+                        reverseColumns.stream().mapToInt(Integer::intValue).toArray()) : null);
         long start = System.nanoTime();
         EngineResult result = null;
         RuntimeException failure = null;
@@ -490,19 +500,19 @@ public final class Batcher implements AutoCloseable {
     private record Slice(Participant participant, Pending pending, int from, int count) {}
 
     /**
-     * A row's identity for de-duplication inside one batch: its tokens, and what else shapes its outputs (target,
-     * one-hot positions; the slice when its gradients are summed per slice).
+     * A row's identity for de-duplication inside one batch: its tokens, its target when that shapes its outputs, and
+     * its owner when it may not be shared (the slice when its gradients are summed per slice, the row itself when it
+     * draws proposals; else −1).
      */
-    private record RowKey(int[] tokens, int target, int[] positions, int slice) {
+    private record RowKey(int[] tokens, int target, int owner) {
         @Override
         public boolean equals(Object o) {
-            return o instanceof RowKey k && k.target == target && k.slice == slice && Arrays.equals(k.tokens, tokens)
-                    && Arrays.equals(k.positions, positions);
+            return o instanceof RowKey k && k.target == target && k.owner == owner && Arrays.equals(k.tokens, tokens);
         }
 
         @Override
         public int hashCode() {
-            return 31 * (31 * (31 * Arrays.hashCode(tokens) + target) + Arrays.hashCode(positions)) + slice;
+            return 31 * (31 * Arrays.hashCode(tokens) + target) + owner;
         }
     }
 }

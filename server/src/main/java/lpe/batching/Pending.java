@@ -1,10 +1,13 @@
 package lpe.batching;
 
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.Set;
 import lpe.engine.EngineRequest;
 import lpe.engine.EngineResult;
 import lpe.engine.Output;
+import lpe.engine.ProposalDraws;
+import lpe.engine.ProposalLaw;
 
 /** One participant's request while it waits: which rows were taken into batches, and the result rows so far. */
 final class Pending {
@@ -19,7 +22,9 @@ final class Pending {
     private final float[][][] gradients;
     private final int[] argmax;
     private final float[] targetLogits;
-    private final float[][][] oneHot;
+    private final int[][] proposedColumns;
+    private final float[][] proposalLogProbabilities;
+    private final float[] reverseLogProbabilities;
     private float[][] oneHotSums;
 
     Pending(EngineRequest request, long arrivalNanos) {
@@ -32,7 +37,10 @@ final class Pending {
         gradients = outputs.contains(Output.EMBEDDING_GRADIENTS) ? new float[n][][] : null;
         argmax = outputs.contains(Output.ARGMAX) ? new int[n] : null;
         targetLogits = outputs.contains(Output.TARGET_LOGIT) ? new float[n] : null;
-        oneHot = outputs.contains(Output.ONE_HOT_GRADIENTS) ? new float[n][][] : null;
+        boolean proposals = outputs.contains(Output.PROPOSALS);
+        proposedColumns = proposals ? new int[n][] : null;
+        proposalLogProbabilities = proposals ? new float[n][] : null;
+        reverseLogProbabilities = proposals ? new float[n] : null;
     }
 
     int rowsLeft() {
@@ -43,10 +51,14 @@ final class Pending {
         return rowsDone == request.rows();
     }
 
-    /** Same row length and same outputs: the two can share a device batch. */
+    /** Same row length, outputs, one-hot columns and proposal law: the two can share a device batch. */
     boolean fusesWith(Pending other) {
         return request.length() == other.request.length() && request.outputs().equals(other.request.outputs())
-                && Arrays.equals(request.columns(), other.request.columns());
+                && Objects.equals(law(), other.law()) && Arrays.equals(request.columns(), other.request.columns());
+    }
+
+    private ProposalLaw law() {
+        return request.proposals() == null ? null : request.proposals().law();
     }
 
     /**
@@ -76,8 +88,11 @@ final class Pending {
             if (targetLogits != null) {
                 targetLogits[from + r] = result.targetLogits()[i];
             }
-            if (oneHot != null) {
-                oneHot[from + r] = result.oneHotGradients()[i];
+            if (proposedColumns != null) {
+                ProposalDraws draws = result.proposalDraws();
+                proposedColumns[from + r] = draws.columns()[i];
+                proposalLogProbabilities[from + r] = draws.logProbabilities()[i];
+                reverseLogProbabilities[from + r] = draws.reverseLogProbabilities()[i];
             }
         }
         if (request.outputs().contains(Output.ONE_HOT_GRADIENT_SUMS)) {
@@ -104,6 +119,8 @@ final class Pending {
     EngineResult result() {
         // every delivered slice added its group's sums (a request with rows has at least one slice)
         float[][][] sums = oneHotSums == null ? null : new float[][][] {oneHotSums};
-        return new EngineResult(logits, activations, gradients, argmax, targetLogits, oneHot, sums);
+        ProposalDraws draws = proposedColumns == null ? null
+                : new ProposalDraws(proposedColumns, proposalLogProbabilities, reverseLogProbabilities);
+        return new EngineResult(logits, activations, gradients, argmax, targetLogits, draws, sums);
     }
 }

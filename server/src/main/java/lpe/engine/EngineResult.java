@@ -5,7 +5,7 @@ package lpe.engine;
  * request, except {@code oneHotGradientSums}, which has one [T][K] block per group.
  */
 public record EngineResult(float[][] logits, float[][] activations, float[][][] embeddingGradients, int[] argmax,
-        float[] targetLogits, float[][][] oneHotGradients, float[][][] oneHotGradientSums) {
+        float[] targetLogits, ProposalDraws proposalDraws, float[][][] oneHotGradientSums) {
 
     public EngineResult(float[][] logits, float[][] activations, float[][][] embeddingGradients) {
         this(logits, activations, embeddingGradients, null, null, null, null);
@@ -19,7 +19,7 @@ public record EngineResult(float[][] logits, float[][] activations, float[][][] 
                 o.contains(Output.EMBEDDING_GRADIENTS) ? new float[0][][] : null,
                 o.contains(Output.ARGMAX) ? new int[0] : null,
                 o.contains(Output.TARGET_LOGIT) ? new float[0] : null,
-                o.contains(Output.ONE_HOT_GRADIENTS) ? new float[0][][] : null,
+                o.contains(Output.PROPOSALS) ? new ProposalDraws(new int[0][], new float[0][], new float[0]) : null,
                 o.contains(Output.ONE_HOT_GRADIENT_SUMS) ? new float[request.groupCount()][0][] : null);
     }
 }

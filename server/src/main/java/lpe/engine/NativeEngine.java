@@ -34,7 +34,7 @@ public final class NativeEngine implements Engine, AutoCloseable {
 
     /** The outputs that lpe_run_estimator_pass computes; ACTIVATIONS and EMBEDDING_GRADIENTS come from lpe_run. */
     private static final Set<Output> PASS_OUTPUTS = EnumSet.of(Output.LOGITS, Output.ARGMAX, Output.TARGET_LOGIT,
-            Output.ONE_HOT_GRADIENTS, Output.ONE_HOT_GRADIENT_SUMS);
+            Output.PROPOSALS, Output.ONE_HOT_GRADIENT_SUMS);
     private static final EngineResult NOTHING = new EngineResult(null, null, null);
 
     private final NativeLibrary library;
@@ -167,9 +167,9 @@ public final class NativeEngine implements Engine, AutoCloseable {
         }
         EngineResult a = whole.isEmpty() ? NOTHING : runWhole(request, whole);
         EngineResult b = pass.isEmpty() ? NOTHING : estimatorPass(request.tokens(), pass, request.targets(),
-                request.columns(), request.positions(), request.groups(), request.groupCount());
+                request.columns(), request.positions(), request.groups(), request.groupCount(), request.proposals());
         return new EngineResult(either(a.logits(), b.logits()), a.activations(), a.embeddingGradients(), b.argmax(),
-                b.targetLogits(), b.oneHotGradients(), b.oneHotGradientSums());
+                b.targetLogits(), b.proposalDraws(), b.oneHotGradientSums());
     }
 
     /** The request's shapes and fields; token ids are range-checked natively. */
@@ -210,12 +210,12 @@ public final class NativeEngine implements Engine, AutoCloseable {
     }
 
     /**
-     * One lpe_run_estimator_pass call for {@code outputs} (of {@link #PASS_OUTPUTS}); a null array goes as NULL and
-     * positions as [rows][positions[0].length]. {@link #run} checks the request first; tests call this directly to
+     * One lpe_run_estimator_pass call for {@code outputs} (of {@link #PASS_OUTPUTS}); a null array goes as NULL,
+     * positions and uniforms as [rows][positions[0].length]. {@link #run} checks the request first; tests call this directly to
      * reach the native checks behind the Java ones.
      */
     EngineResult estimatorPass(int[][] tokens, Set<Output> outputs, int[] targets, int[] columns, int[][] positions,
-            int[] groups, int groupCount) {
+            int[] groups, int groupCount, Proposals proposals) {
         int rows = tokens.length;
         int length = tokens[0].length;
         int q = positions == null || positions.length == 0 ? 0 : positions[0].length;
@@ -226,18 +226,26 @@ public final class NativeEngine implements Engine, AutoCloseable {
             MemorySegment logits = output(arena, outputs, Output.LOGITS, (long) rows * v);
             MemorySegment argmax = outputs.contains(Output.ARGMAX) ? arena.allocate(JAVA_INT, rows) : MemorySegment.NULL;
             MemorySegment targetLogits = output(arena, outputs, Output.TARGET_LOGIT, rows);
-            MemorySegment oneHot = output(arena, outputs, Output.ONE_HOT_GRADIENTS, (long) rows * q * k);
+            boolean draw = outputs.contains(Output.PROPOSALS);
+            MemorySegment drawn = draw ? arena.allocate(JAVA_INT, Math.max(1, (long) rows * q)) : MemorySegment.NULL;
+            MemorySegment drawnLog = output(arena, outputs, Output.PROPOSALS, (long) rows * q);
+            MemorySegment reverseLog = output(arena, outputs, Output.PROPOSALS, rows);
             MemorySegment sums = output(arena, outputs, Output.ONE_HOT_GRADIENT_SUMS, (long) groupCount * length * k);
             MemorySegment at = positions == null ? MemorySegment.NULL : flat(arena, positions, q);
+            MemorySegment priors = proposals == null ? MemorySegment.NULL : floats(arena, proposals.law().logPriors());
+            MemorySegment uniforms = proposals == null ? MemorySegment.NULL : floats(arena, proposals.uniforms());
+            double temperature = proposals == null ? 1 : proposals.law().temperature();
             int status = (int) library.runEstimatorPass.invokeExact(live(), flat(arena, tokens, length), (long) rows,
                     (long) length, ids(arena, targets), ids(arena, columns), (long) k,
-                    at, (long) q, ids(arena, groups),
-                    (long) groupCount, logits, argmax, targetLogits, oneHot, sums, error, (long) NativeLibrary.ERROR_BYTES);
+                    at, (long) q, ids(arena, groups), (long) groupCount, priors, temperature, uniforms,
+                    ids(arena, proposals == null ? null : proposals.reverseColumns()),
+                    logits, argmax, targetLogits, drawn, drawnLog, reverseLog, sums, error, (long) NativeLibrary.ERROR_BYTES);
             NativeLibrary.check(status, error, "native estimator pass of " + rows + " rows of length " + length);
             return new EngineResult(outputs.contains(Output.LOGITS) ? rowsOf(logits, rows, v) : null, null, null,
                     outputs.contains(Output.ARGMAX) ? argmax.toArray(JAVA_INT) : null,
                     outputs.contains(Output.TARGET_LOGIT) ? targetLogits.toArray(JAVA_FLOAT) : null,
-                    outputs.contains(Output.ONE_HOT_GRADIENTS) ? blocks(oneHot, rows, q, k) : null,
+                    draw ? new ProposalDraws(intRows(drawn, rows, q), rowsOf(drawnLog, rows, q), reverseLog.toArray(JAVA_FLOAT))
+                            : null,
                     outputs.contains(Output.ONE_HOT_GRADIENT_SUMS) ? blocks(sums, groupCount, length, k) : null);
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);
@@ -258,6 +266,24 @@ public final class NativeEngine implements Engine, AutoCloseable {
         MemorySegment out = arena.allocate(JAVA_INT, Math.max(1, (long) rows.length * width));
         for (int r = 0; r < rows.length; r++) {
             MemorySegment.copy(rows[r], 0, out, JAVA_INT, (long) r * width * 4, width);
+        }
+        return out;
+    }
+
+    /** A [rows][width] float array one row after another. */
+    private static MemorySegment floats(Arena arena, float[][] rows) {
+        int width = rows.length == 0 ? 0 : rows[0].length;
+        MemorySegment out = arena.allocate(JAVA_FLOAT, Math.max(1, (long) rows.length * width));
+        for (int r = 0; r < rows.length; r++) {
+            MemorySegment.copy(rows[r], 0, out, JAVA_FLOAT, (long) r * width * 4, width);
+        }
+        return out;
+    }
+
+    private static int[][] intRows(MemorySegment segment, int rows, int columns) {
+        int[][] out = new int[rows][columns];
+        for (int r = 0; r < rows; r++) {
+            MemorySegment.copy(segment, JAVA_INT, (long) r * columns * 4, out[r], 0, columns);
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package lpe.engine;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -67,8 +68,9 @@ public final class NativeLibrary {
         run = bind(linker, symbols, "lpe_run", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG,
                 ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
         runEstimatorPass = bind(linker, symbols, "lpe_run_estimator_pass", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS,
-                JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+                JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS,
+                JAVA_DOUBLE, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+                JAVA_LONG));
         argmax = bind(linker, symbols, "lpe_argmax", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG,
                 ADDRESS, ADDRESS, JAVA_LONG));
         projectEmbeddings = bind(linker, symbols, "lpe_project_embeddings", FunctionDescriptor.of(JAVA_INT, ADDRESS,

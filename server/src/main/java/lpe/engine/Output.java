@@ -19,8 +19,13 @@ public enum Output {
     ARGMAX,
     /** The last-position logit of the row's target, [B]. */
     TARGET_LOGIT,
-    /** h_i(x)(v) at the row's requested positions i = positions[b][q], for v = columns[k]: [B][Q][K] (MHIS). */
-    ONE_HOT_GRADIENTS,
+    /**
+     * MHIS's proposal ({@link ProposalLaw}) at the row's requested positions i = positions[b][q]: a draw from
+     * φ_i(· | x) ∝ p_i(v)·exp(h_i(x)(v)/T) over v = columns[k] with the row's uniforms, its log-probability, and log φ
+     * of the row's reverse column at its first position ({@link ProposalDraws}). Only these few numbers per row
+     * leave the device, not the [B][Q][K] one-hot gradients they come from.
+     */
+    PROPOSALS,
     /** Σ over the rows b of group g of h_i(x_b)(v), for every position i and v = columns[k]: [G][T][K] (ITGIS). */
     ONE_HOT_GRADIENT_SUMS
 }

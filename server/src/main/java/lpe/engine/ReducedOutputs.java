@@ -5,13 +5,13 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Serves {@link Output#ARGMAX}, {@link Output#TARGET_LOGIT}, {@link Output#ONE_HOT_GRADIENTS} and
+ * Serves {@link Output#ARGMAX}, {@link Output#TARGET_LOGIT}, {@link Output#PROPOSALS} and
  * {@link Output#ONE_HOT_GRADIENT_SUMS} from the whole tensors (logits, embedding gradients) and the engine's projection,
  * in Java: how an engine without a device-side reduction (DjlEngine, the tests' engines) answers them.
  */
 public final class ReducedOutputs {
     private static final Set<Output> REDUCED =
-            EnumSet.of(Output.ARGMAX, Output.TARGET_LOGIT, Output.ONE_HOT_GRADIENTS, Output.ONE_HOT_GRADIENT_SUMS);
+            EnumSet.of(Output.ARGMAX, Output.TARGET_LOGIT, Output.PROPOSALS, Output.ONE_HOT_GRADIENT_SUMS);
 
     private ReducedOutputs() {}
 
@@ -48,8 +48,8 @@ public final class ReducedOutputs {
                 targetLogits[b] = full.logits()[b][request.targets()[b]];
             }
         }
-        float[][][] oneHot = null;
-        if (outputs.contains(Output.ONE_HOT_GRADIENTS)) {
+        ProposalDraws draws = null;
+        if (outputs.contains(Output.PROPOSALS)) {
             int q = request.positions()[0].length;
             float[][] vectors = new float[rows * q][];
             for (int b = 0; b < rows; b++) {
@@ -57,7 +57,7 @@ public final class ReducedOutputs {
                     vectors[b * q + j] = full.embeddingGradients()[b][request.positions()[b][j]];
                 }
             }
-            oneHot = blocks(projector.projectOntoEmbeddings(vectors, request.columns()), rows, q);
+            draws = draw(request, blocks(projector.projectOntoEmbeddings(vectors, request.columns()), rows, q));
         }
         float[][][] sums = null;
         if (outputs.contains(Output.ONE_HOT_GRADIENT_SUMS)) {
@@ -78,7 +78,27 @@ public final class ReducedOutputs {
         }
         return new EngineResult(outputs.contains(Output.LOGITS) ? full.logits() : null, full.activations(),
                 outputs.contains(Output.EMBEDDING_GRADIENTS) ? full.embeddingGradients() : null,
-                argmax, targetLogits, oneHot, sums);
+                argmax, targetLogits, draws, sums);
+    }
+
+    /** The proposals' draws and log-probabilities from the one-hot gradients h [B][Q][K] at the rows' positions. */
+    private static ProposalDraws draw(EngineRequest request, float[][][] h) {
+        Proposals proposals = request.proposals();
+        int rows = h.length;
+        int q = h.length == 0 ? 0 : h[0].length;
+        int[][] columns = new int[rows][q];
+        float[][] logProbabilities = new float[rows][q];
+        float[] reverse = new float[rows];
+        for (int b = 0; b < rows; b++) {
+            for (int j = 0; j < q; j++) {
+                ProposalLaw.Draw d = proposals.law().draw(h[b][j], request.positions()[b][j], proposals.uniforms()[b][j]);
+                columns[b][j] = d.column();
+                logProbabilities[b][j] = d.logProbability();
+            }
+            int back = proposals.reverseColumns()[b];
+            reverse[b] = back < 0 ? 0 : proposals.law().logProbability(h[b][0], request.positions()[b][0], back);
+        }
+        return new ProposalDraws(columns, logProbabilities, reverse);
     }
 
     /** Splits n·m rows into n blocks of m rows. */

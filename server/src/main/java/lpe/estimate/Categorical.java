@@ -31,16 +31,6 @@ final class Categorical {
         }
     }
 
-    /** log of index k's probability, without building the distribution (one pass of exponentials). */
-    static double logProbability(double[] logWeights, int k) {
-        double max = max(logWeights);
-        double total = 0;
-        for (double w : logWeights) {
-            total += Math.exp(w - max);
-        }
-        return logWeights[k] - max - Math.log(total);
-    }
-
     /** The largest log-weight; refuses weights that are not finite or all zero. */
     private static double max(double[] logWeights) {
         double max = Double.NEGATIVE_INFINITY;

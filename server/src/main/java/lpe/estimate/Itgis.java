@@ -82,7 +82,7 @@ public final class Itgis implements Estimator {
                 drawPosition(i, supports[i], g[i], c, tokens, logWeights, random);
             }
             EngineResult result = engine.run(new EngineRequest(
-                    tokens, outputs, Arrays.copyOf(targets, rows), columns.any() ? columns.ids() : null, null, null));
+                    tokens, outputs, Arrays.copyOf(targets, rows), columns.any() ? columns.ids() : null, null, null, null));
             for (int b = 0; b < rows; b++) {
                 sums.add(logWeights[b], problem.behavior().value(result, b, problem.target()));
             }

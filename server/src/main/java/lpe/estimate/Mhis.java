@@ -11,6 +11,9 @@ import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
 import lpe.engine.EngineResult;
 import lpe.engine.Output;
+import lpe.engine.ProposalDraws;
+import lpe.engine.ProposalLaw;
+import lpe.engine.Proposals;
 
 /**
  * MHIS, METHODS.md §3.2: C chains of Metropolis–Hastings on π(x) ∝ p(x)·exp(s(x)/T) with a gradient-informed
@@ -73,38 +76,43 @@ public final class Mhis implements Estimator {
         }
         int recordedSteps = problem.budget() / chains;
         int totalSteps = burnIn + recordedSteps;
-        Evaluator evaluator = new Evaluator(problem, engine, OneHotColumns.of(supports),
-                schedule(random.split(), totalSteps, length));
+        OneHotColumns columns = OneHotColumns.of(supports);
+        Evaluator evaluator = new Evaluator(problem, engine, columns, law(supports, columns, temperature),
+                schedule(random.split(), totalSteps, length), uniforms(random.split(), totalSteps));
 
         int[][] x = new int[chains][];
         for (int c = 0; c < chains; c++) {
             x[c] = d.sample(random);
         }
-        Chains state = evaluator.evaluate(x, 0);
+        int[] all = new int[chains];
+        Arrays.setAll(all, c -> c);
+        int[] none = new int[chains];
+        Arrays.fill(none, -1);
+        Chains state = evaluator.evaluate(x, all, 0, none);
         Recorded recorded = new Recorded(chains, recordedSteps, temperature);
         for (int step = 0; step < totalSteps; step++) {
             Checks.throwIfCancelled();
             evaluator.refresh(state, x, step);
             int[][] proposed = new int[chains][];
-            int[] position = new int[chains];
-            int[] from = new int[chains];
+            int[] reverse = none.clone();
             double[] logRatio = new double[chains];
             for (int c = 0; c < chains; c++) {
-                position[c] = evaluator.position(step, c);
-                Support support = supports[position[c]];
-                Categorical forward = evaluator.proposal(state.oneHot(c, step), position[c], supports, temperature);
-                from[c] = d.position(position[c]).indexOf(x[c][position[c]]);
-                int to = forward == null ? 0 : forward.sample(random);
+                int i = evaluator.position(step, c);
                 proposed[c] = x[c].clone();
-                proposed[c][position[c]] = support.ids()[to];
-                logRatio[c] = support.logProbabilities()[to] - support.logProbabilities()[from[c]]
-                        - (forward == null ? 0 : forward.logProbability(to));
+                if (supports[i].isFixed()) {
+                    continue; // the proposal keeps the token: probability 1 both ways
+                }
+                int token = columns.ids()[state.drawn(c, step)];
+                int from = d.position(i).indexOf(x[c][i]);
+                int to = d.position(i).indexOf(token);
+                proposed[c][i] = token;
+                logRatio[c] = supports[i].logProbabilities()[to] - supports[i].logProbabilities()[from]
+                        - state.drawnLogProbability(c, step);
+                reverse[c] = columns.columnOf()[i][from];
             }
-            Chains next = evaluator.evaluate(proposed, step);
+            Chains next = evaluator.evaluate(proposed, all, step, reverse);
             for (int c = 0; c < chains; c++) {
-                double[] reverse = evaluator.proposalLogWeights(next.oneHot(c, step), position[c], supports, temperature);
-                double logAlpha = (next.score[c] - state.score[c]) / temperature + logRatio[c]
-                        + (reverse == null ? 0 : Categorical.logProbability(reverse, from[c]));
+                double logAlpha = (next.score[c] - state.score[c]) / temperature + logRatio[c] + next.reverse[c];
                 if (Math.log(random.nextDouble()) < logAlpha) {
                     x[c] = proposed[c];
                     state.accept(c, next);
@@ -121,6 +129,20 @@ public final class Mhis implements Estimator {
         return recorded.estimate(name(), start, problem, evaluator.passes());
     }
 
+    /** φ's law: log p_i(v) at v's column for the positions that move, −∞ elsewhere (fixed positions: all −∞). */
+    private static ProposalLaw law(Support[] supports, OneHotColumns columns, double temperature) {
+        float[][] logPriors = new float[supports.length][Math.max(1, columns.ids().length)];
+        for (int i = 0; i < supports.length; i++) {
+            Arrays.fill(logPriors[i], Float.NEGATIVE_INFINITY);
+            if (!supports[i].isFixed()) {
+                for (int v = 0; v < supports[i].size(); v++) {
+                    logPriors[i][columns.columnOf()[i][v]] = (float) supports[i].logProbabilities()[v];
+                }
+            }
+        }
+        return new ProposalLaw(logPriors, temperature);
+    }
+
     /** Each chain's position for every step, drawn up front: i.i.d. uniform, independent of the chains' states. */
     private int[][] schedule(SplittableRandom random, int steps, int length) {
         int[][] schedule = new int[steps][];
@@ -129,31 +151,52 @@ public final class Mhis implements Estimator {
         }
         return schedule;
     }
+
     /**
-     * Runs chain states through the engine, which returns their target logit, behaviour value and one-hot gradients.
-     * A state evaluated at step s gets h_i(x) at its chain's positions of steps s..s+{@value #LOOKAHEAD}−1: the
-     * reverse proposal of step s needs the first, and the state, if accepted, the others for the forward proposals of
-     * the steps after. A state that outlives them is evaluated again ({@link #refresh}). This is the paper's
-     * algorithm (h_i(x) at the chosen position at every step); drawing the positions in advance changes nothing in
-     * distribution, since they are independent of the chains. Only these projections leave the device.
+     * Each chain's uniform in [0, 1) for its forward proposal of every step, drawn up front (multiples of 2^-24, exact
+     * in float): whichever state the chain is in at that step draws with it, and that state never depended on it.
+     */
+    private float[][] uniforms(SplittableRandom random, int steps) {
+        float[][] uniforms = new float[steps][chains];
+        for (float[] step : uniforms) {
+            for (int c = 0; c < chains; c++) {
+                step[c] = (random.nextInt() >>> 8) * 0x1p-24f;
+            }
+        }
+        return uniforms;
+    }
+
+    /**
+     * Runs chain states through the engine, which returns their target logit, behaviour value and proposal draws. A
+     * state evaluated at step s gets its draws from φ(· | state) at its chain's positions of steps
+     * s..s+{@value #LOOKAHEAD}−1 (with those steps' uniforms), and, for a proposed state, log φ(current token | state)
+     * at the position of step s (the reverse proposal). A state that outlives its draws is evaluated again
+     * ({@link #refresh}). This is the paper's algorithm (h_i(x) at the chosen position at every step); drawing the
+     * positions and uniforms in advance changes nothing in distribution, since they are independent of the chains.
+     * The engine samples on the device, so only a few numbers per row leave it.
      */
     private final class Evaluator {
         private final EstimationProblem problem;
         private final Engine engine;
         private final OneHotColumns columns;
+        private final ProposalLaw law;
         private final int[][] schedule;
+        private final float[][] uniforms;
         private final Set<Output> outputs;
         private final int[] targets;
         private long passes;
 
-        Evaluator(EstimationProblem problem, Engine engine, OneHotColumns columns, int[][] schedule) {
+        Evaluator(EstimationProblem problem, Engine engine, OneHotColumns columns, ProposalLaw law, int[][] schedule,
+                float[][] uniforms) {
             this.problem = problem;
             this.engine = engine;
             this.columns = columns;
+            this.law = law;
             this.schedule = schedule;
+            this.uniforms = uniforms;
             this.outputs = EnumSet.of(Output.TARGET_LOGIT, problem.behavior().output());
             if (columns.any()) {
-                outputs.add(Output.ONE_HOT_GRADIENTS);
+                outputs.add(Output.PROPOSALS);
             }
             this.targets = new int[chains];
             Arrays.fill(targets, problem.target());
@@ -167,31 +210,32 @@ public final class Mhis implements Estimator {
             return passes;
         }
 
-        /** Evaluates the state of every chain, one per row, as of step {@code step}. */
-        Chains evaluate(int[][] rows, int step) {
-            int[] all = new int[rows.length];
-            Arrays.setAll(all, c -> c);
-            return evaluate(rows, all, step);
-        }
-
-        /** Evaluates the states {@code rows} of the chains {@code chainOf[j]}, as of step {@code step}. */
-        Chains evaluate(int[][] rows, int[] chainOf, int step) {
+        /**
+         * Evaluates the states {@code rows} of the chains {@code chainOf[j]} as of step {@code step}, with log φ of
+         * column {@code reverse[j]} (−1: none) at the position of that step.
+         */
+        Chains evaluate(int[][] rows, int[] chainOf, int step, int[] reverse) {
             int[][] positions = null;
+            Proposals proposals = null;
             if (columns.any()) {
                 positions = new int[rows.length][LOOKAHEAD];
+                float[][] u = new float[rows.length][LOOKAHEAD];
                 for (int j = 0; j < rows.length; j++) {
                     for (int q = 0; q < LOOKAHEAD; q++) {
-                        positions[j][q] = schedule[Math.min(step + q, schedule.length - 1)][chainOf[j]];
+                        int s = Math.min(step + q, schedule.length - 1);
+                        positions[j][q] = schedule[s][chainOf[j]];
+                        u[j][q] = uniforms[s][chainOf[j]];
                     }
                 }
+                proposals = new Proposals(law, u, reverse);
             }
             EngineResult result = engine.run(new EngineRequest(rows, outputs, Arrays.copyOf(targets, rows.length),
-                    columns.any() ? columns.ids() : null, positions, null));
+                    columns.any() ? columns.ids() : null, positions, null, proposals));
             passes += rows.length;
             return new Chains(problem, result, step);
         }
 
-        /** Evaluates again the states whose one-hot gradients do not reach step {@code step}. */
+        /** Evaluates again the states whose draws do not reach step {@code step}. */
         void refresh(Chains state, int[][] x, int step) {
             if (!columns.any()) {
                 return;
@@ -210,47 +254,38 @@ public final class Mhis implements Estimator {
             for (int j = 0; j < rows.length; j++) {
                 rows[j] = x[chainOf[j]];
             }
-            Chains fresh = evaluate(rows, chainOf, step);
+            int[] none = new int[rows.length];
+            Arrays.fill(none, -1);
+            Chains fresh = evaluate(rows, chainOf, step, none);
             for (int j = 0; j < rows.length; j++) {
-                int c = stale.get(j);
-                state.oneHot[c] = fresh.oneHot[j];
+                int c = chainOf[j];
+                state.drawn[c] = fresh.drawn[j];
+                state.drawnLog[c] = fresh.drawnLog[j];
                 state.from[c] = step;
             }
         }
-
-        /** φ(· | x) ∝ p_i(v)·exp(h_i(x)(v)/T) over S_i; null at a fixed position (the current token, probability 1). */
-        Categorical proposal(float[] h, int position, Support[] supports, double temperature) {
-            double[] logWeights = proposalLogWeights(h, position, supports, temperature);
-            return logWeights == null ? null : new Categorical(logWeights);
-        }
-
-        /** φ's unnormalised log-weights; null at a fixed position. */
-        double[] proposalLogWeights(float[] h, int position, Support[] supports, double temperature) {
-            Support support = supports[position];
-            if (support.isFixed()) {
-                return null;
-            }
-            int[] column = columns.columnOf()[position];
-            double[] logWeights = new double[support.size()];
-            for (int v = 0; v < logWeights.length; v++) {
-                logWeights[v] = support.logProbabilities()[v] + h[column[v]] / temperature;
-            }
-            return logWeights;
-        }
     }
 
-    /** Each chain's current score s(x), behaviour value, and one-hot gradients from step {@code from[c]} on. */
+    /**
+     * Each chain's current score s(x), behaviour value, and draws from φ(· | x) for the steps from {@code from[c]}
+     * on; for a proposed state also log φ(reverse column | state).
+     */
     private static final class Chains {
         final double[] score;
         final double[] value;
-        final float[][][] oneHot;
+        final int[][] drawn;
+        final float[][] drawnLog;
+        final float[] reverse;
         final int[] from;
 
         Chains(EstimationProblem problem, EngineResult result, int step) {
             int n = result.targetLogits().length;
             score = new double[n];
             value = new double[n];
-            oneHot = result.oneHotGradients() != null ? result.oneHotGradients() : new float[n][][];
+            ProposalDraws draws = result.proposalDraws();
+            drawn = draws != null ? draws.columns() : new int[n][];
+            drawnLog = draws != null ? draws.logProbabilities() : new float[n][];
+            reverse = draws != null ? draws.reverseLogProbabilities() : new float[n];
             from = new int[n];
             Arrays.fill(from, step);
             for (int c = 0; c < n; c++) {
@@ -259,15 +294,25 @@ public final class Mhis implements Estimator {
             }
         }
 
-        /** h at chain c's position of step {@code step}; null when no position moves. */
-        float[] oneHot(int c, int step) {
-            return oneHot[c] == null ? null : oneHot[c][step - from[c]];
+        /** The column chain c's state proposes at step {@code step} (at a position that moves). */
+        int drawn(int c, int step) {
+            int column = drawn[c][step - from[c]];
+            if (column < 0) {
+                throw new IllegalStateException("the engine drew no column at a position that moves (step " + step
+                        + ", chain " + c + ")");
+            }
+            return column;
+        }
+
+        float drawnLogProbability(int c, int step) {
+            return drawnLog[c][step - from[c]];
         }
 
         void accept(int c, Chains next) {
             score[c] = next.score[c];
             value[c] = next.value[c];
-            oneHot[c] = next.oneHot[c];
+            drawn[c] = next.drawn[c];
+            drawnLog[c] = next.drawnLog[c];
             from[c] = next.from[c];
         }
     }

@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import lpe.engine.EngineRequest;
 import lpe.engine.EngineResult;
 import lpe.engine.Output;
+import lpe.engine.ProposalLaw;
+import lpe.engine.Proposals;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -191,8 +193,11 @@ class BatcherTest {
         FakeEngine engine = new FakeEngine(32, 4, 1);
         FakeEngine reference = new FakeEngine(32, 4, 0);
         int[] columns = {5, 1, 30, 5};
-        Set<Output> outputs = EnumSet.of(Output.ARGMAX, Output.TARGET_LOGIT, Output.ONE_HOT_GRADIENTS,
+        Set<Output> outputs = EnumSet.of(Output.ARGMAX, Output.TARGET_LOGIT, Output.PROPOSALS,
                 Output.ONE_HOT_GRADIENT_SUMS);
+        // two laws: jobs of one law may share batches, jobs of different laws must not
+        float[][] priors = {{0, -1, Float.NEGATIVE_INFINITY, -2}, {-0.5f, -0.5f, -0.5f, -0.5f}, {-3, 0, -1, -1}};
+        ProposalLaw[] laws = {new ProposalLaw(priors, 0.7), new ProposalLaw(priors, 3.0)};
         try (Batcher batcher = new Batcher("m", engine, new BatcherConfig(32, Duration.ofMillis(5)),
                         new SimpleMeterRegistry());
                 ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -209,16 +214,24 @@ class BatcherTest {
                             for (int b = 0; b < rows.length; b++) {
                                 positions[b] = random.ints(2, 0, 3).toArray();
                             }
-                            EngineRequest request = new EngineRequest(rows, outputs, targets, columns, positions, null);
+                            float[][] uniforms = new float[rows.length][2];
+                            for (float[] u : uniforms) {
+                                u[0] = random.nextFloat();
+                                u[1] = random.nextFloat();
+                            }
+                            Proposals proposals = new Proposals(laws[seed % 2], uniforms,
+                                    random.ints(rows.length, -1, columns.length).toArray());
+                            EngineRequest request = new EngineRequest(rows, outputs, targets, columns, positions, null,
+                                    proposals);
                             EngineResult got = engineForJob.run(request);
                             EngineResult want = reference.run(request);
                             assertArrayEquals(want.argmax(), got.argmax());
                             assertArrayEquals(want.targetLogits(), got.targetLogits());
-                            for (int b = 0; b < rows.length; b++) {
-                                for (int q = 0; q < 2; q++) {
-                                    assertArrayEquals(want.oneHotGradients()[b][q], got.oneHotGradients()[b][q]);
-                                }
-                            }
+                            assertArrayEquals(want.proposalDraws().columns(), got.proposalDraws().columns());
+                            assertArrayEquals(want.proposalDraws().logProbabilities(),
+                                    got.proposalDraws().logProbabilities());
+                            assertArrayEquals(want.proposalDraws().reverseLogProbabilities(),
+                                    got.proposalDraws().reverseLogProbabilities());
                             assertEquals(1, got.oneHotGradientSums().length);
                             for (int i = 0; i < 3; i++) {
                                 // summed over the batches the request was split into: float order differs

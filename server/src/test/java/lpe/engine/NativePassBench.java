@@ -42,14 +42,31 @@ public final class NativePassBench {
                     positions[r] = new int[] {1 + random.nextInt(NativeBench.LENGTH - 1)};
                 }
                 Set<Output> itgis = EnumSet.of(Output.ARGMAX, Output.TARGET_LOGIT, Output.ONE_HOT_GRADIENT_SUMS);
-                Set<Output> mhis = EnumSet.of(Output.ARGMAX, Output.TARGET_LOGIT, Output.ONE_HOT_GRADIENTS);
+                Set<Output> mhis = EnumSet.of(Output.ARGMAX, Output.TARGET_LOGIT, Output.PROPOSALS);
+                float[][] u = new float[b][1];
+                for (float[] row : u) {
+                    row[0] = random.nextFloat();
+                }
+                int[] reverse = random.ints(b, 0, 1000).toArray();
                 time(engine, "whole logits+gradients", new EngineRequest(tokens, EnumSet.of(Output.LOGITS, Output.EMBEDDING_GRADIENTS), targets), precision);
-                time(engine, "itgis support", new EngineRequest(tokens, itgis, targets, support, null, null), precision);
-                time(engine, "itgis vocabulary", new EngineRequest(tokens, itgis, targets, vocabulary, null, null), precision);
-                time(engine, "mhis support", new EngineRequest(tokens, mhis, targets, support, positions, null), precision);
-                time(engine, "mhis vocabulary", new EngineRequest(tokens, mhis, targets, vocabulary, positions, null), precision);
+                time(engine, "itgis support", new EngineRequest(tokens, itgis, targets, support, null, null, null), precision);
+                time(engine, "itgis vocabulary", new EngineRequest(tokens, itgis, targets, vocabulary, null, null, null), precision);
+                time(engine, "mhis support", new EngineRequest(tokens, mhis, targets, support, positions, null,
+                        new Proposals(uniformLaw(support.length), u, reverse)), precision);
+                time(engine, "mhis vocabulary", new EngineRequest(tokens, mhis, targets, vocabulary, positions, null,
+                        new Proposals(uniformLaw(v), u, reverse)), precision);
             }
         }
+    }
+
+    /** The paper's setting: every position but the first uniform over all k columns; temperature 1.5. */
+    static ProposalLaw uniformLaw(int k) {
+        float[][] logPriors = new float[NativeBench.LENGTH][k];
+        Arrays.fill(logPriors[0], Float.NEGATIVE_INFINITY);
+        for (int i = 1; i < logPriors.length; i++) {
+            Arrays.fill(logPriors[i], (float) -Math.log(k));
+        }
+        return new ProposalLaw(logPriors, 1.5);
     }
 
     static void time(NativeEngine engine, String call, EngineRequest request, NativePrecision precision) {

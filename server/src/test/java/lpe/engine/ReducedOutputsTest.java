@@ -1,7 +1,7 @@
 package lpe.engine;
 
 import static lpe.engine.ReducedReference.assertGroupSums;
-import static lpe.engine.ReducedReference.assertOneHot;
+import static lpe.engine.ReducedReference.assertProposals;
 import static lpe.engine.ReducedReference.referenceArgmax;
 import static lpe.engine.ReducedReference.referenceTargetLogits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.EnumSet;
+import java.util.Random;
 import lpe.model.Model;
 import lpe.model.ModelLoader;
 import lpe.model.TestModels;
@@ -32,6 +33,7 @@ class ReducedOutputsTest {
         int vocabulary = model.config().vocabularySize();
         float[][] embedding = model.embeddingMatrix().rows();
         int[] columns = {vocabulary - 1, 0, 3, vocabulary / 2, 3}; // a repeated column too
+        Random random = new Random(7);
         try (DjlEngine engine = new DjlEngine(model)) {
             for (Reference.Case c : reference.cases()) {
                 int rows = c.tokens().length;
@@ -42,15 +44,19 @@ class ReducedOutputsTest {
                     positions[b] = new int[] {length - 1, b % length, length - 1};
                     groups[b] = b == 0 ? 0 : 2; // group 1 stays empty; uneven groups
                 }
+                int[] reverse = random.ints(rows, -1, columns.length).toArray();
+                // a high and a low temperature: flat and peaked proposals
+                Proposals proposals = new Proposals(ReducedReference.randomLaw(length, columns.length,
+                        c == reference.cases().getFirst() ? 0.05 : 2.0, random), ReducedReference.uniforms(rows, 3, random), reverse);
                 EngineResult r = engine.run(new EngineRequest(c.tokens(), EnumSet.of(Output.ARGMAX,
-                        Output.TARGET_LOGIT, Output.ONE_HOT_GRADIENTS, Output.ONE_HOT_GRADIENT_SUMS), c.targets(),
-                        columns, positions, groups));
+                        Output.TARGET_LOGIT, Output.PROPOSALS, Output.ONE_HOT_GRADIENT_SUMS), c.targets(),
+                        columns, positions, groups, proposals));
                 assertNull(r.logits());
                 assertNull(r.embeddingGradients());
                 assertArrayEquals(referenceArgmax(c), r.argmax(), name + " argmax");
                 assertArrayEquals(referenceTargetLogits(c), r.targetLogits(), (float) ReducedReference.TOLERANCE,
                         name + " target logits");
-                assertOneHot(embedding, c.gradients(), positions, columns, r.oneHotGradients(), name);
+                assertProposals(embedding, c.gradients(), positions, columns, proposals, r.proposalDraws(), name);
                 assertGroupSums(embedding, c.gradients(), groups, 3, columns, r.oneHotGradientSums(), name);
                 assertEquals(length, r.oneHotGradientSums()[1].length, name + " an empty group has all positions");
             }

@@ -3,8 +3,10 @@ package lpe.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Random;
+
 /**
- * The reduced outputs (argmax, target logits, one-hot gradients, their group sums) computed in double from a
+ * The reduced outputs (argmax, target logits, MHIS's proposal draws, one-hot gradient group sums) computed in double from a
  * transformers reference case and the checkpoint's W_E, and assertions of an engine's outputs against them. Shared by
  * the DJL ({@link ReducedOutputsTest}) and native ({@link NativeEstimatorPassTest}) tests.
  */
@@ -31,21 +33,99 @@ final class ReducedReference {
         return out;
     }
 
-    /** got[r][q][j] = W_E[columns[j]] · g_{positions[r][q]}(row r), from the reference gradients [B][T][D]. */
-    static void assertOneHot(float[][] embedding, float[][][] gradients, int[][] positions, int[] columns, float[][][] got,
-            String what) {
-        assertEquals(gradients.length, got.length, what + " one-hot rows");
-        for (int r = 0; r < gradients.length; r++) {
-            assertEquals(positions[r].length, got[r].length, what + " one-hot positions of row " + r);
-            for (int q = 0; q < positions[r].length; q++) {
-                assertEquals(columns.length, got[r][q].length);
-                for (int j = 0; j < columns.length; j++) {
-                    double[] expected = dot(embedding[columns[j]], gradients[r][positions[r][q]]);
-                    assertClose(expected, got[r][q][j], what + " one-hot gradient of row " + r + ", position "
-                            + positions[r][q] + ", token " + columns[j]);
-                }
+    /**
+     * A law over {@code columns} columns for rows of {@code length}: position 0 fixed (no finite prior), the others with
+     * random priors, a quarter of them −∞ (outside the support), and the temperature given.
+     */
+    static ProposalLaw randomLaw(int length, int columns, double temperature, Random random) {
+        float[][] logPriors = new float[length][columns];
+        for (int i = 0; i < length; i++) {
+            for (int k = 0; k < columns; k++) {
+                logPriors[i][k] = i == 0 || random.nextInt(4) == 0 ? Float.NEGATIVE_INFINITY : (float) (-2 * random.nextDouble());
+            }
+            if (i > 0) {
+                logPriors[i][random.nextInt(columns)] = -0.5f; // at least one proposable column
             }
         }
+        return new ProposalLaw(logPriors, temperature);
+    }
+
+    /** [rows][q] uniforms in [0, 1). */
+    static float[][] uniforms(int rows, int q, Random random) {
+        float[][] u = new float[rows][q];
+        for (float[] row : u) {
+            for (int j = 0; j < q; j++) {
+                row[j] = random.nextFloat();
+            }
+        }
+        return u;
+    }
+
+    /**
+     * The proposal draws against φ computed here in double from the reference gradients [B][T][D] and W_E: each drawn
+     * column must be proposable and hold the row's uniform in its cumulative interval (a boundary within 1e-4 counts
+     * either way), its log-probability and the reverse column's within 1e-3 (relative above 1); fixed positions give
+     * column −1 and 0.
+     */
+    static void assertProposals(float[][] embedding, float[][][] gradients, int[][] positions, int[] columns,
+            Proposals proposals, ProposalDraws got, String what) {
+        assertEquals(gradients.length, got.columns().length, what + " proposal rows");
+        for (int r = 0; r < gradients.length; r++) {
+            assertEquals(positions[r].length, got.columns()[r].length, what + " proposal positions of row " + r);
+            for (int q = 0; q < positions[r].length; q++) {
+                String at = what + " row " + r + ", position " + positions[r][q];
+                double[] logPhi = referenceLogPhi(embedding, gradients[r][positions[r][q]], columns,
+                        proposals.law().logPriors()[positions[r][q]], proposals.law().temperature());
+                int c = got.columns()[r][q];
+                if (logPhi == null) {
+                    assertEquals(-1, c, at + ": a fixed position draws no column");
+                    assertEquals(0f, got.logProbabilities()[r][q], at + ": a fixed position's log-probability");
+                    continue;
+                }
+                assertTrue(c >= 0 && c < columns.length && logPhi[c] > Double.NEGATIVE_INFINITY,
+                        at + ": drew column " + c + ", which is not proposable");
+                double below = 0;
+                for (int k = 0; k < c; k++) {
+                    below += Math.exp(logPhi[k]);
+                }
+                double u = proposals.uniforms()[r][q];
+                assertTrue(below - 1e-4 <= u && u < below + Math.exp(logPhi[c]) + 1e-4, at + ": uniform " + u
+                        + " is outside column " + c + "'s cumulative interval [" + below + ", " + (below + Math.exp(logPhi[c])) + ")");
+                assertLogClose(logPhi[c], got.logProbabilities()[r][q], at + " log-probability of column " + c);
+            }
+            int back = proposals.reverseColumns()[r];
+            double[] first = referenceLogPhi(embedding, gradients[r][positions[r][0]], columns,
+                    proposals.law().logPriors()[positions[r][0]], proposals.law().temperature());
+            double expected = back < 0 || first == null ? 0 : first[back];
+            assertLogClose(expected, got.reverseLogProbabilities()[r], what + " row " + r + " reverse column " + back);
+        }
+    }
+
+    /** log φ(v_k) ∝ prior[k] + (W_E[columns[k]] · g)/T over k, in double; null when no prior is finite. */
+    private static double[] referenceLogPhi(float[][] embedding, float[] g, int[] columns, float[] prior, double temperature) {
+        double[] w = new double[columns.length];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < w.length; k++) {
+            w[k] = prior[k] + dot(embedding[columns[k]], g)[0] / temperature;
+            max = Math.max(max, w[k]);
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            return null;
+        }
+        double total = 0;
+        for (double x : w) {
+            total += Math.exp(x - max);
+        }
+        for (int k = 0; k < w.length; k++) {
+            w[k] -= max + Math.log(total);
+        }
+        return w;
+    }
+
+    private static void assertLogClose(double expected, float got, String what) {
+        boolean close = expected == Double.NEGATIVE_INFINITY ? got == Float.NEGATIVE_INFINITY
+                : Math.abs(expected - got) <= 1e-3 * Math.max(1, Math.abs(expected));
+        assertTrue(close, what + ": expected " + expected + ", got " + got);
     }
 
     /** got[g][i][j] = Σ over the rows r of group g of W_E[columns[j]] · g_i(row r), from the reference gradients. */

@@ -60,7 +60,7 @@ class EstimatorContractTest {
             public EngineResult run(EngineRequest request) {
                 int[][] tokens = Arrays.stream(request.tokens()).map(int[]::clone).toArray(int[][]::new); // as sent
                 requests.add(new EngineRequest(tokens, request.outputs(), request.targets(), request.columns(),
-                        request.positions(), request.groups()));
+                        request.positions(), request.groups(), request.proposals()));
                 return engine.run(request);
             }
 

@@ -16,18 +16,19 @@ import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
 import lpe.engine.EngineResult;
 import lpe.engine.ModelShape;
+import lpe.engine.ProposalDraws;
 
 /**
  * Probe (a main, not a test): N MHIS targets at once through one Batcher on an engine that answers instantly with
  * random reduced outputs of the paper's shape (vocabulary 48262, token 0 then 32 positions over 1000 ids), so that
- * what is left is MHIS's own work, the batching, and building the one-hot arrays Java receives. Prints wall time,
- * rows (with MHIS's re-evaluations) and the engine's time (the arrays).
+ * what is left is MHIS's own work and the batching. Prints wall time, rows (with MHIS's re-evaluations) and the
+ * engine's time.
  *
  *   java -cp ... lpe.estimate.MhisBatchingProbe TARGETS BUDGET BATCH_ROWS
  */
 public final class MhisBatchingProbe {
 
-    /** Random argmax, target logits and one-hot gradients, as a device would return them. */
+    /** Random argmax, target logits and proposal draws, as a device would return them. */
     private static final class InstantEngine implements Engine {
         private final ModelShape shape = new ModelShape(48262, 512, 64);
 
@@ -46,15 +47,20 @@ public final class MhisBatchingProbe {
                 argmax[b] = random.nextInt(shape.vocabularySize());
                 targetLogits[b] = (float) random.nextGaussian();
             }
-            float[][][] oneHot = new float[n][request.positions()[0].length][request.columns().length];
-            for (float[][] row : oneHot) {
-                for (float[] h : row) {
-                    for (int k = 0; k < h.length; k += 7) {
-                        h[k] = (float) random.nextGaussian() * 0.1f;
-                    }
+            int q = request.positions()[0].length;
+            int[][] columns = new int[n][q];
+            float[][] logProbabilities = new float[n][q];
+            float[] reverse = new float[n];
+            for (int b = 0; b < n; b++) {
+                for (int j = 0; j < q; j++) {
+                    columns[b][j] = request.proposals().law().isFixed(request.positions()[b][j]) ? -1
+                            : random.nextInt(request.columns().length);
+                    logProbabilities[b][j] = (float) -random.nextExponential() - 6.9f;
                 }
+                reverse[b] = (float) -random.nextExponential() - 6.9f;
             }
-            return new EngineResult(null, null, null, argmax, targetLogits, oneHot, null);
+            return new EngineResult(null, null, null, argmax, targetLogits,
+                    new ProposalDraws(columns, logProbabilities, reverse), null);
         }
 
         @Override

@@ -191,21 +191,23 @@ class Stories260KEstimatorsTest {
 
     /**
      * MHIS (self-normalised, consistent) below 1e-5 at T = 1 with the default burn-in of 2^10 steps: the mean |log
-     * error| of 10 runs shrinks from 2^10 to 2^13 recorded samples, and their mean at 2^13 is within 50% of exact
-     * (explored: T = 0.5 stalls at 0.14× exact, T ≥ 2 mostly finds nothing at 2^10).
+     * error| shrinks from 10 runs at 2^10 to 40 runs at 2^13 recorded samples, and the mean of the 40 at 2^13 is within
+     * 50% of exact (explored: T = 0.5 stalls at 0.14× exact, T ≥ 2 mostly finds nothing at 2^10). 40 runs, not 10:
+     * the means of six sets of 10 runs (seeds 2000.., 3000.., ..., 7000..) ranged over 0.84–1.57× exact (all 60:
+     * 1.18×), and 0.61–1.58× (1.10×) with the proposals drawn in Java before they moved to the engine.
      */
     @Test
     void mhisIsConsistentAsTheBudgetGrowsBelow1em5() {
         Mhis mhis = new Mhis();
         double small = meanAbsLogError(runSeeds(mhis, BELOW_1EM5, new Behavior.Argmax(), 1 << 10, 1.0, 10),
                 exact[BELOW_1EM5]);
-        Estimate[] large = runSeeds(mhis, BELOW_1EM5, new Behavior.Argmax(), 1 << 13, 1.0, 10);
+        Estimate[] large = runSeeds(mhis, BELOW_1EM5, new Behavior.Argmax(), 1 << 13, 1.0, 40);
         double big = meanAbsLogError(large, exact[BELOW_1EM5]);
         double mean = Arrays.stream(large).mapToDouble(Estimate::estimate).average().orElseThrow();
         System.out.printf("mhis mean |log error| %.3f at 2^10, %.3f at 2^13; mean/exact at 2^13 %.3f%n", small, big,
                 mean / exact[BELOW_1EM5]);
         assertTrue(big < small, "error should shrink with the budget: " + small + " at 2^10, " + big + " at 2^13");
-        assertEquals(exact[BELOW_1EM5], mean, 0.5 * exact[BELOW_1EM5], "mean of 10 MHIS runs at 2^13 recorded samples");
+        assertEquals(exact[BELOW_1EM5], mean, 0.5 * exact[BELOW_1EM5], "mean of 40 MHIS runs at 2^13 recorded samples");
     }
 
     static double meanAbsLogError(Estimate[] runs, double exact) {
