@@ -4,11 +4,11 @@
 # ground-truth benchmark of the paper's 1- and 4-layer models, PyTorch and the native engine side by side, and the
 # estimator pass's benchmark (NativePassBench).
 #
-#   tools/gpu/pack.sh            (on a machine with Maven: packs Java, jars and stories260K into build/gpu)
+#   tools/gpu/pack.sh            (on a machine with Maven: packs Java, jars and stories260K into build/gpu.tar.xz)
 #   tools/gpu/run.sh [OUTDIR]    (on the GPU host; logs and bench.jsonl go to OUTDIR, default $OUT or /tmp/lpe-gpu)
 #
 # Environment: LPE_JAVA (java binary; default build/gpu/java/bin/java), PYTHON (default python3),
-# LPE_SAMPLES_1L / LPE_SAMPLES_4L / LPE_BATCH (benchmark sizes), LPE_EXTRA_BATCHES (native tf32/bf16 at more batch
+# LPE_LAYERS (the benchmarks' models, default "1 4"), LPE_SAMPLES_1L / LPE_SAMPLES_4L / LPE_BATCH (benchmark sizes), LPE_EXTRA_BATCHES (native tf32/bf16 at more batch
 # sizes), LPE_BENCH_COMPILE=1 (PyTorch bf16 through torch.compile too).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -21,6 +21,7 @@ lib="$root/build/native-cuda/liblpe_native.so"
 cp="build/gpu/lib/lpe-server.jar:build/gpu/lib/lpe-server-tests.jar:build/gpu/lib/gson-2.13.1.jar:build/gpu/lib/slf4j-api-2.0.17.jar:build/gpu/lib/slf4j-simple-2.0.17.jar"
 step() { echo "== $(date -u +%T) $*" | tee -a "$out/summary.txt"; }
 
+[ -d build/gpu ] || tar -C build -xJf build/gpu.tar.xz || { echo "run.sh: no build/gpu.tar.xz (run tools/gpu/pack.sh)" >&2; exit 1; }
 step "host"
 { nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv
   "$python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name())'
@@ -42,7 +43,7 @@ echo "tests exit status $?" | tee -a "$out/summary.txt"
 grep -E "tests (successful|failed)|✘" "$out/tests.log" | tee -a "$out/summary.txt"
 
 batch="${LPE_BATCH:-16384}"
-for layers in 1 4; do
+for layers in ${LPE_LAYERS:-1 4}; do
   if [ "$layers" = 1 ]; then samples="${LPE_SAMPLES_1L:-2097152}"; else samples="${LPE_SAMPLES_4L:-524288}"; fi
   dir="/tmp/lpe-bench/L$layers"
   step "benchmark: $layers layer(s), $samples samples, batch $batch"
