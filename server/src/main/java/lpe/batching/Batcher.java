@@ -31,8 +31,11 @@ import org.slf4j.LoggerFactory;
  * rows ran. A single worker thread builds each batch from the participants' pending requests:
  * <ul>
  *   <li>rows of one batch share their length and requested outputs (the engine runs one shape at a time);
- *   <li>fair: participants take turns, each taking at most an equal share of the row limit per round, and the first
- *       participant of the rotation moves on every batch;
+ *   <li>fair: participants take turns from a rotation point; first each takes its whole remaining request if it fits
+ *       in the room left, then the larger requests take the room still left in turn, each at most an equal share of
+ *       the row limit per round (so a huge request cannot crowd out small ones, and batches fill). The next batch starts with the first request
+ *       cut, else after the last participant served, so every waiting participant is served before anyone twice. Whole requests keep a request in one batch: it finishes early and its job prepares the next while
+ *       the device runs the others, and its one-hot gradient sums come back as one group, not one per slice;
  *   <li>a batch runs when every open participant is waiting (no one else can add rows), or, as long as no other
  *       participant of the same job is about to ask (see {@link #jobMateBusy}), when it is full or its oldest request
  *       waited {@link BatcherConfig#maxDelay()} (a full batch that ran before a job mate asked lost the sharing of
@@ -259,14 +262,24 @@ public final class Batcher implements AutoCloseable {
                 eligible.add(p);
             }
         }
-        rotation = n == 0 ? 0 : (rotation + 1) % n;
         int room = config.rowLimit();
-        int share = Math.max(1, room / eligible.size());
         List<Slice> slices = new ArrayList<>();
+        Participant last = null;
+        for (Participant p : eligible) { // whole requests that fit, in turn
+            int left = p.pending.rowsLeft();
+            if (left <= room) {
+                slices.add(new Slice(p, p.pending, p.pending.nextRow, left));
+                p.pending.nextRow += left;
+                room -= left;
+                last = p;
+            }
+        }
+        List<Participant> cut = eligible.stream().filter(Participant::hasRowsWaiting).toList();
+        int share = Math.max(1, config.rowLimit() / eligible.size());
         boolean took = true;
-        while (room > 0 && took) {
+        while (room > 0 && took) { // then the room left, in turn, at most an equal share of the limit each per round
             took = false;
-            for (Participant p : eligible) {
+            for (Participant p : cut) {
                 int count = Math.min(Math.min(share, room), p.pending.rowsLeft());
                 if (count > 0) {
                     slices.add(new Slice(p, p.pending, p.pending.nextRow, count));
@@ -279,6 +292,11 @@ public final class Batcher implements AutoCloseable {
                 }
             }
         }
+        // the next batch starts with the first request cut here, else after the last participant served
+        Participant next = slices.stream().map(Slice::participant).filter(Participant::hasRowsWaiting).findFirst()
+                .orElse(null);
+        rotation = n == 0 ? 0 : next != null ? participants.indexOf(next)
+                : (participants.indexOf(last != null ? last : slices.getLast().participant()) + 1) % n;
         return slices;
     }
 
