@@ -30,7 +30,7 @@ import lpe.engine.Proposals;
 public final class Mhis implements Estimator {
     public static final int DEFAULT_CHAINS = 32;
     public static final int DEFAULT_BURN_IN = 1 << 10;
-    /** Steps of one-hot gradients fetched per evaluated state (see {@link Evaluator}). */
+    /** Steps of proposal draws made per evaluated state (see {@link Evaluator}). */
     static final int LOOKAHEAD = 4;
     /** Steps between progress reports. */
     private static final int PROGRESS_STEPS = 64;

@@ -37,7 +37,7 @@ class EstimatorContractTest {
     void mhisCountsBurnInAndEveryChainStepAsForwardAndBackwardPasses() {
         Estimate e = new Mhis(32, 64).run(problem(3, 32 * 10, 1.0), engine, ProgressListener.NONE);
         long paper = 32L * (1 + 64 + 10); // §3.5: C·(1 + burn-in + n/C)
-        // plus the states evaluated again when they outlived their look-ahead of one-hot gradients (Mhis.Evaluator)
+        // plus the states evaluated again when they outlived their look-ahead of proposal draws (Mhis.Evaluator)
         assertEquals(engine.rows, e.forwardPasses());
         assertEquals(engine.rows, e.backwardPasses());
         assertTrue(e.forwardPasses() >= paper, e.forwardPasses() + " passes; at least " + paper);
@@ -45,7 +45,7 @@ class EstimatorContractTest {
     }
 
     /**
-     * Every MHIS proposal changes its state at a position whose one-hot gradients that state was evaluated for (the
+     * Every MHIS proposal changes its state at a position whose proposal draw that state was evaluated for (the
      * look-ahead or a re-evaluation of a stale state: Mhis.Evaluator). Low temperature, so most proposals are rejected
      * and many states are evaluated again.
      */
@@ -73,7 +73,7 @@ class EstimatorContractTest {
             }
         };
         new Mhis(8, 64).run(problem(3, 8 * 64, 0.05), recording, ProgressListener.NONE);
-        Map<List<Integer>, Set<Integer>> evaluatedAt = new HashMap<>(); // state → positions of its one-hot gradients
+        Map<List<Integer>, Set<Integer>> evaluatedAt = new HashMap<>(); // state → positions of its proposal draws
         int checked = 0;
         for (EngineRequest request : requests) {
             for (int[] row : request.tokens()) {
