@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import lpe.batching.Batcher;
+import lpe.engine.NativeOutOfMemoryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +76,9 @@ public final class ModelRegistry implements AutoCloseable {
         ModelHandle handle;
         try {
             handle = loader.load(dir);
+        } catch (NativeOutOfMemoryException e) { // RESOURCE_EXHAUSTED: it may fit once other models are unloaded
+            throw new NativeOutOfMemoryException("model '" + name + "' does not fit in the device's free memory: "
+                    + e.getMessage());
         } catch (RuntimeException e) {
             throw new PreconditionException("model '" + name + "' could not be loaded: " + e.getMessage());
         }

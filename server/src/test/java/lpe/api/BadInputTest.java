@@ -126,6 +126,22 @@ class BadInputTest {
         }
     }
 
+    /** A model too large for the device: RESOURCE_EXHAUSTED naming it; the server, its models and jobs carry on. */
+    @Test
+    void aModelTooLargeForTheDeviceIsResourceExhausted() throws Exception {
+        try (TestServer s = new TestServer(dir, 2, 1, 1, null, false)) {
+            lpe.jobs.FakeModels.root(dir.resolve("models"), lpe.jobs.FakeModels.TOO_LARGE);
+            refused(Status.Code.RESOURCE_EXHAUSTED, "model 'too-large' does not fit in the device's free memory: CUDA out of memory",
+                    () -> s.models().loadModel(LoadModelRequest.newBuilder().setName("models/too-large").build()));
+            refused(Status.Code.RESOURCE_EXHAUSTED, "model 'too-large' does not fit",
+                    () -> s.jobs().submitJob(submit(TestServer.spec(1, 64, 1).setModel("too-large"))));
+            Job good = s.jobs().submitJob(submit(TestServer.spec(7, 4096, 5)));
+            EstimationApiTest.assertSame(lpe.jobs.Reference.naive(7, 4096, 5), s.await(good.getId()).getResult().getEstimates(0));
+            assertEquals(List.of(good.getId()), s.jobs().listJobs(ListJobsRequest.getDefaultInstance()).getJobsList()
+                    .stream().map(Job::getId).toList(), "the refused job left nothing in the store");
+        }
+    }
+
     @Test
     void aServerWithATokenRefusesCallsWithoutItButNotHealthChecks() throws Exception {
         try (TestServer s = new TestServer(dir, 0, 4, 4, "s3cret", false)) {

@@ -5,11 +5,16 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import lpe.batching.FakeEngine;
 import lpe.engine.Engine;
+import lpe.engine.NativeOutOfMemoryException;
 import lpe.model.Vocabulary;
 
-/** Loads every model directory as a {@link FakeEngine} with vocabulary 32 and width 4 (sleeping per batch). */
+/**
+ * Loads every model directory as a {@link FakeEngine} with vocabulary 32 and width 4 (sleeping per batch), except
+ * one named {@value #TOO_LARGE}, which fails as the native engine does when a model does not fit on the device.
+ */
 public final class FakeModels implements ModelLoader {
     public static final int VOCABULARY = 32;
+    public static final String TOO_LARGE = "too-large";
     private final long sleepMillisPerBatch;
     public final AtomicInteger loads = new AtomicInteger();
     public volatile FakeEngine lastEngine;
@@ -30,6 +35,10 @@ public final class FakeModels implements ModelLoader {
     @Override
     public ModelHandle load(Path directory) {
         loads.incrementAndGet();
+        if (directory.getFileName().toString().equals(TOO_LARGE)) {
+            throw new NativeOutOfMemoryException("CUDA out of memory. Tried to allocate 20.00 GiB (GPU 0; 139.81 GiB"
+                    + " total capacity; 131.02 GiB already allocated)");
+        }
         FakeEngine engine = new FakeEngine(VOCABULARY, 4, sleepMillisPerBatch);
         lastEngine = engine;
         Vocabulary vocabulary = new FakeVocabulary(VOCABULARY);
