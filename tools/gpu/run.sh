@@ -7,6 +7,10 @@
 #   tools/gpu/pack.sh            (on a machine with Maven: packs Java, jars and stories260K into build/gpu.tar.xz)
 #   tools/gpu/run.sh [OUTDIR]    (on the GPU host; logs and bench.jsonl go to OUTDIR, default $OUT or /tmp/lpe-gpu)
 #
+# If build/gpu-server.tar.xz is there too (tools/gpu/pack-server.sh), it then runs ITGIS and MHIS through the server
+# (tools/gpu/bench-estimators.sh with LPE_TARGETS, default 256, and LPE_BUDGET, default 65536; its own environment
+# applies: METHODS, LAYERS, ...; about 15 minutes on an H200 for both methods on 1 and 4 layers).
+#
 # Environment: LPE_JAVA (java binary; default build/gpu/java/bin/java), PYTHON (default python3),
 # LPE_LAYERS (the benchmarks' models, default "1 4"), LPE_SAMPLES_1L / LPE_SAMPLES_4L / LPE_BATCH (benchmark sizes), LPE_EXTRA_BATCHES (native tf32/bf16 at more batch
 # sizes), LPE_BENCH_COMPILE=1 (PyTorch bf16 through torch.compile too).
@@ -59,4 +63,11 @@ done
 step "estimator pass benchmark: 4 layers, whole tensors vs the ITGIS and MHIS reductions"
 "$java" --enable-native-access=ALL-UNNAMED -Xmx16g -Dlpe.native.library="$lib" -cp "$cp" lpe.engine.NativePassBench \
   /tmp/lpe-bench/L4 cuda fp32 2>> "$out/bench.log" | tee -a "$out/bench.jsonl"
+if [ -f build/gpu-server.tar.xz ]; then  # the last benchmark of the issue: ITGIS and MHIS through the server
+  step "ITGIS and MHIS, ${LPE_TARGETS:-256} targets at once through the server (bench-estimators.sh; its logs in $out/estimators)"
+  OUT="$out/estimators" PYTHON="$python" tools/gpu/bench-estimators.sh "${LPE_TARGETS:-256}" "${LPE_BUDGET:-65536}" 2>&1 |
+    grep -v "INFO lpe" | tee -a "$out/summary.txt"
+else
+  step "skipped ITGIS and MHIS through the server: no build/gpu-server.tar.xz (tools/gpu/pack-server.sh makes it)"
+fi
 step "done"
