@@ -264,14 +264,11 @@ public final class Batcher implements AutoCloseable {
         }
         int room = config.rowLimit();
         List<Slice> slices = new ArrayList<>();
-        Participant last = null;
         for (Participant p : eligible) { // whole requests that fit, in turn
             int left = p.pending.rowsLeft();
             if (left <= room) {
-                slices.add(new Slice(p, p.pending, p.pending.nextRow, left));
-                p.pending.nextRow += left;
+                slices.add(take(p, left));
                 room -= left;
-                last = p;
             }
         }
         List<Participant> cut = eligible.stream().filter(Participant::hasRowsWaiting).toList();
@@ -282,8 +279,7 @@ public final class Batcher implements AutoCloseable {
             for (Participant p : cut) {
                 int count = Math.min(Math.min(share, room), p.pending.rowsLeft());
                 if (count > 0) {
-                    slices.add(new Slice(p, p.pending, p.pending.nextRow, count));
-                    p.pending.nextRow += count;
+                    slices.add(take(p, count));
                     room -= count;
                     took = true;
                 }
@@ -295,9 +291,16 @@ public final class Batcher implements AutoCloseable {
         // the next batch starts with the first request cut here, else after the last participant served
         Participant next = slices.stream().map(Slice::participant).filter(Participant::hasRowsWaiting).findFirst()
                 .orElse(null);
-        rotation = n == 0 ? 0 : next != null ? participants.indexOf(next)
-                : (participants.indexOf(last != null ? last : slices.getLast().participant()) + 1) % n;
+        rotation = next != null ? participants.indexOf(next)
+                : (participants.indexOf(slices.getLast().participant()) + 1) % n;
         return slices;
+    }
+
+    /** The next {@code count} rows of p's request, taken into the batch being built. */
+    private static Slice take(Participant p, int count) {
+        Slice slice = new Slice(p, p.pending, p.pending.nextRow, count);
+        p.pending.nextRow += count;
+        return slice;
     }
 
     private void runBatch(List<Slice> slices) {
