@@ -33,13 +33,16 @@ import org.slf4j.LoggerFactory;
  *   <li>rows of one batch share their length and requested outputs (the engine runs one shape at a time);
  *   <li>fair: participants take turns from a rotation point; first each takes its whole remaining request if it fits
  *       in the room left, then the larger requests take the room still left in turn, each at most an equal share of
- *       the row limit per round (so a huge request cannot crowd out small ones, and batches fill). The next batch starts with the first request
- *       cut, else after the last participant served, so every waiting participant is served before anyone twice. Whole requests keep a request in one batch: it finishes early and its job prepares the next while
- *       the device runs the others, and its one-hot gradient sums come back as one group, not one per slice;
- *   <li>a batch runs when every open participant is waiting (no one else can add rows), or, as long as no other
- *       participant of the same job is about to ask (see {@link #jobMateBusy}), when it is full or its oldest request
- *       waited {@link BatcherConfig#maxDelay()} (a full batch that ran before a job mate asked lost the sharing of
- *       identical rows: the flaky case of JobRunnerTest.targetsOfOneJobShareTheirRows);
+ *       the row limit per round (so a huge request cannot crowd out small ones, and batches fill). The next batch
+ *       starts with the first request cut, else after the last participant served, so every waiting participant is
+ *       served before anyone twice. Whole requests keep a request in one batch: it finishes early and its job prepares
+ *       the next while the device runs the others, and its one-hot gradient sums come back as one group, not one per
+ *       slice;
+ *   <li>a batch runs when every open participant is waiting (no one else can add rows; a participant whose rows all
+ *       ran but who has not yet taken them is not waiting), or, as long as no other participant of the same job is
+ *       about to ask (see {@link #jobMateBusy}), when it is full or its oldest request waited
+ *       {@link BatcherConfig#maxDelay()} (a batch that ran before a job mate asked lost the sharing of identical rows:
+ *       the flaky case of JobRunnerTest.targetsOfOneJobShareTheirRows);
  *   <li>identical rows (same tokens, and same target when it shapes the outputs) run once per batch: jobs on several
  *       targets with one seed share their forward passes this way. Rows whose one-hot gradients are summed
  *       ({@link Output#ONE_HOT_GRADIENT_SUMS}) are not shared: each slice of a request is its own group, and the
@@ -221,7 +224,7 @@ public final class Batcher implements AutoCloseable {
 
     private boolean everyoneWaiting() {
         for (Participant p : participants) {
-            if (p.pending == null || p.pending.cancelled) {
+            if (p.betweenRequests() || p.pending.cancelled) {
                 return false;
             }
         }
@@ -235,7 +238,7 @@ public final class Batcher implements AutoCloseable {
      */
     private boolean jobMateBusy(Participant p) {
         for (Participant q : participants) {
-            if (q != p && q.jobId.equals(p.jobId) && q.pending == null && !q.cancelled) {
+            if (q != p && q.jobId.equals(p.jobId) && q.betweenRequests() && !q.cancelled) {
                 return true;
             }
         }
@@ -402,6 +405,14 @@ public final class Batcher implements AutoCloseable {
 
         public String jobId() {
             return jobId;
+        }
+
+        /**
+         * No request, or one whose rows all ran but whose thread has not yet taken the result: either way its next
+         * request may come at any moment (counting the latter as waiting let a job mate's next request run alone).
+         */
+        private boolean betweenRequests() {
+            return pending == null || pending.done();
         }
 
         private boolean hasRowsWaiting() {
