@@ -164,7 +164,7 @@ int lpe_model_add_tensor(lpe_model* model, const char* name, const int64_t* shap
     return guarded(err, errlen, [&] {
         if (model == nullptr || model->finished) throw std::invalid_argument("model is null or already finished");
         std::vector<int64_t> sizes(shape, shape + ndim);
-        model->transformer->add(name, torch::from_blob(const_cast<float*>(data), sizes, torch::kFloat).clone());
+        model->transformer->add(name, torch::from_blob(const_cast<float*>(data), sizes, torch::kFloat));
     });
 }
 

@@ -96,7 +96,9 @@ Config Config::parse(const std::string& text) {
 Transformer::Transformer(Config config, torch::Device device, torch::ScalarType dtype)
     : config_(std::move(config)), device_(device), dtype_(dtype) {}
 
-void Transformer::add(const std::string& name, torch::Tensor host) { pending_[name] = std::move(host); }
+void Transformer::add(const std::string& name, const torch::Tensor& host) {
+    pending_[name] = host.to(device_, dtype_, /*non_blocking=*/false, /*copy=*/true);
+}
 
 torch::Tensor Transformer::take(const std::string& name, std::vector<int64_t> shape, bool required) {
     auto it = pending_.find(name);
@@ -117,7 +119,8 @@ torch::Tensor Transformer::take(const std::string& name, std::vector<int64_t> sh
 void Transformer::finish() {
     const Config& c = config_;
     const int64_t D = c.hidden, V = c.vocab, H = c.heads, KV = c.kv_heads, hd = c.head_dim, I = c.intermediate;
-    auto dev = [&](const torch::Tensor& t) { return t.defined() ? t.contiguous().to(device_, dtype_) : t; };
+    // Tensors are on the device already (add); views (transposes, narrows, selects) become contiguous here.
+    auto packed = [&](const torch::Tensor& t) { return t.defined() ? t.contiguous() : t; };
     auto both = [&](const torch::Tensor& a, const torch::Tensor& b, const std::string& what) -> torch::Tensor {
         if (a.defined() != b.defined()) throw std::invalid_argument(what + ": only one of the k and v biases is present");
         return a.defined() ? torch::cat({a, b}, 0) : a;
@@ -202,11 +205,11 @@ void Transformer::finish() {
     for (Layer& l : layers_) {
         for (torch::Tensor* t : {&l.norm1_w, &l.norm1_b, &l.norm2_w, &l.norm2_b, &l.wq, &l.bq, &l.wkv, &l.bkv, &l.wo,
                                  &l.bo, &l.w_up, &l.b_up, &l.w_down, &l.b_down})
-            *t = dev(*t);
+            *t = packed(*t);
     }
     bool share = unembedding.is_same(embedding_);
-    embedding_ = dev(embedding_);
-    unembedding_ = share ? embedding_ : dev(unembedding);
+    embedding_ = packed(embedding_);
+    unembedding_ = share ? embedding_ : packed(unembedding);
     // The logits' GEMM gets an output row length that is a multiple of 64: with the paper's vocabulary (48262, not a
     // multiple of 8) cuBLAS fell back to an Ampere kernel (cutlass_80 ... s16816gemm) at 227 TFLOP/s in bf16, 54% of
     // a ground-truth batch on the H200 (tools/gpu/profile_native.py); aligned, it takes the Hopper kernels. The zero
@@ -214,16 +217,16 @@ void Transformer::finish() {
     const int64_t padded = (c.vocab + 63) / 64 * 64;
     unembedding_padded_ = padded == c.vocab ? unembedding_
                                             : torch::cat({unembedding_, unembedding_.new_zeros({padded - c.vocab, D})});
-    positions_ = dev(positions_);
-    final_w_ = dev(final_w_);
-    final_b_ = dev(final_b_);
+    positions_ = packed(positions_);
+    final_w_ = packed(final_w_);
+    final_b_ = packed(final_b_);
     if (c.rotary_dim > 0) {
         torch::Tensor inv_freq =
             1.0 / torch::pow(c.rope_theta, torch::arange(0, c.rotary_dim, 2, torch::kInt64).to(torch::kFloat) / c.rotary_dim);
         torch::Tensor freqs = torch::outer(torch::arange(c.context, torch::kInt64).to(torch::kFloat), inv_freq);
         torch::Tensor emb = torch::cat({freqs, freqs}, -1);
-        cos_ = dev(emb.cos());
-        sin_ = dev(emb.sin());
+        cos_ = emb.cos().to(device_, dtype_);
+        sin_ = emb.sin().to(device_, dtype_);
     }
     pending_.clear();  // tensors the architecture does not use (e.g. gpt2's attn.bias masks) are dropped
 }

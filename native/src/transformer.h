@@ -39,8 +39,10 @@ class Transformer {
    public:
     Transformer(Config config, torch::Device device, torch::ScalarType dtype);
 
-    // Stores a checkpoint tensor (host F32) under its Hugging Face name.
-    void add(const std::string& name, torch::Tensor host);
+    // Copies a checkpoint tensor (host F32, the caller's memory) to the device in the model's dtype at once, under its
+    // Hugging Face name: loading holds one tensor on the host at a time, and a model too large for the device fails
+    // here with CUDA's out-of-memory error rather than after the host has held all of it.
+    void add(const std::string& name, const torch::Tensor& host);
     // Builds the layers from the stored tensors; throws naming any missing or misshapen tensor.
     void finish();
 

@@ -13,7 +13,8 @@
 #
 # Environment: LPE_JAVA (java binary; default build/gpu/java/bin/java), PYTHON (default python3),
 # LPE_LAYERS (the benchmarks' models, default "1 4"), LPE_SAMPLES_1L / LPE_SAMPLES_4L / LPE_BATCH (benchmark sizes), LPE_EXTRA_BATCHES (native tf32/bf16 at more batch
-# sizes), LPE_BENCH_COMPILE=1 (PyTorch bf16 through torch.compile too).
+# sizes), LPE_BENCH_COMPILE=1 (PyTorch bf16 through torch.compile too), LPE_CHECKS_ONLY=1 (the GPU checks and native
+# tests only, no benchmarks).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -46,6 +47,7 @@ step "GPU checks and native CPU tests"
 echo "tests exit status $?" | tee -a "$out/summary.txt"
 grep -E "tests (successful|failed)|✘" "$out/tests.log" | tee -a "$out/summary.txt"
 
+if [ "${LPE_CHECKS_ONLY:-0}" = 1 ]; then step "done (LPE_CHECKS_ONLY=1: no benchmarks)"; exit 0; fi
 batch="${LPE_BATCH:-16384}"
 for layers in ${LPE_LAYERS:-1 4}; do
   if [ "$layers" = 1 ]; then samples="${LPE_SAMPLES_1L:-2097152}"; else samples="${LPE_SAMPLES_4L:-524288}"; fi

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import lpe.dist.InputDistribution;
 import lpe.dist.Position;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -99,6 +102,65 @@ class NativeCudaCheck {
             // Samples depend only on (seed, index), so both devices see the same inputs; the argmax gaps are >= 0.097.
             assertArrayEquals(cpu.sampleArgmaxCounts(NativeSamplerTest.DIST, 20000, 4096, 5, 0),
                     cuda.sampleArgmaxCounts(NativeSamplerTest.DIST, 20000, 4096, 5, 0));
+        }
+    }
+
+    /**
+     * A Llama of {@code layers} layers of 8192 x 8192 attention and 16384-wide MLP (2.7 GB per layer in fp32, about
+     * 0.66e9 parameters), with a 512-token vocabulary; every layer holds the same Java arrays, so the host needs one
+     * layer however many the device gets.
+     */
+    private static NativeEngine openWideLlama(NativeLibrary library, int layers) {
+        int d = 8192, inner = 16384, v = 512;
+        Map<String, String> config = new LinkedHashMap<>(Map.of("arch", "llama", "vocab", "" + v, "hidden", "" + d,
+                "layers", "" + layers, "heads", "64", "kv_heads", "64", "head_dim", "128", "intermediate", "" + inner,
+                "context", "16", "norm_eps", "1e-5"));
+        config.putAll(Map.of("rope_theta", "10000", "rotary_dim", "128", "tied", "1", "parallel_residual", "0",
+                "activation", "silu"));
+        float[] square = filled(d * d), wide = filled(d * inner), norm = filled(d);
+        List<NativeTensor> tensors = new ArrayList<>();
+        tensors.add(new NativeTensor("model.embed_tokens.weight", new long[] {v, d}, filled(v * d)));
+        tensors.add(new NativeTensor("model.norm.weight", new long[] {d}, norm));
+        for (int i = 0; i < layers; i++) {
+            String p = "model.layers." + i + ".";
+            for (String name : List.of("input_layernorm", "post_attention_layernorm")) {
+                tensors.add(new NativeTensor(p + name + ".weight", new long[] {d}, norm));
+            }
+            for (String name : List.of("q_proj", "k_proj", "v_proj", "o_proj")) {
+                tensors.add(new NativeTensor(p + "self_attn." + name + ".weight", new long[] {d, d}, square));
+            }
+            for (String name : List.of("gate_proj", "up_proj")) {
+                tensors.add(new NativeTensor(p + "mlp." + name + ".weight", new long[] {inner, d}, wide));
+            }
+            tensors.add(new NativeTensor(p + "mlp.down_proj.weight", new long[] {d, inner}, wide));
+        }
+        return NativeEngine.open(library, config, tensors, "cuda", NativePrecision.FP32);
+    }
+
+    private static float[] filled(int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, 0.001f);
+        return a;
+    }
+
+    @Test
+    void aModelTooLargeForTheDeviceFailsToLoadAndGivesItsMemoryBack() {
+        NativeLibrary library = HfCheckpoint.library();
+        // 64 layers: 172 GB in fp32, more than an H200 (141 GB) holds.
+        NativeOutOfMemoryException e = assertThrows(NativeOutOfMemoryException.class, () -> openWideLlama(library, 64));
+        assertTrue(e.getMessage().contains("out of memory") && e.getMessage().contains("loading tensor 'model.layers."),
+                e.getMessage());
+        // 24 layers (64 GB) fit only if the failed load gave back what it held (over 100 GB when it failed).
+        try (NativeEngine engine = openWideLlama(library, 24)) {
+            int[][] tokens = {{1, 2, 3}, {4, 5, 6}};
+            EngineResult r = engine.run(new EngineRequest(tokens, EnumSet.of(Output.LOGITS), null));
+            // Every weight is equal, so every logit of a row is equal and finite.
+            for (float[] row : r.logits()) {
+                assertTrue(Float.isFinite(row[0]), "logit " + row[0]);
+                for (float x : row) {
+                    assertEquals(row[0], x, 1e-3 * Math.abs(row[0]) + 1e-6);
+                }
+            }
         }
     }
 
