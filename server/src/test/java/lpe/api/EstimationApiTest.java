@@ -148,6 +148,9 @@ class EstimationApiTest {
     void anExpiredDeadlineEndsTheWatchButNotTheJob() throws Exception {
         try (TestServer s = new TestServer(dir, 10, 8, 8, null, false)) {
             Job job = s.jobs().submitJob(SubmitJobRequest.newBuilder().setSpec(TestServer.spec(1, 1 << 22, 1)).build());
+            // RUNNING before the watch, so that "still RUNNING" below cannot be a job that was slow to start.
+            lpe.jobs.Waits.until(() -> s.jobs().getJob(GetJobRequest.newBuilder().setName(job.getName()).build())
+                    .getState() == Job.State.RUNNING, "the job to run");
             var shortLived = EstimationServiceGrpc.newBlockingStub(s.channel).withDeadlineAfter(300, TimeUnit.MILLISECONDS);
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> shortLived
                     .watchJob(WatchJobRequest.newBuilder().setName(job.getName()).build()).forEachRemaining(j -> {}));
