@@ -15,12 +15,11 @@ import lpe.model.Tensor;
  * every request gets a fresh leaf tensor and autograd gives d logit / d embeddings directly.
  *
  * <p>Thread safety: every call (forward, forward with gradients, projection, and creating and closing the engine's
- * arrays) holds one process-wide lock. DJL allows
- * only one GradientCollector per process, and a no-gradient forward that ran beside a collecting backward gave
- * intermittent NaN gradients in the full test suite (jobs of one test still running while the next test's gradients
- * were taken), so calls are serialised rather than only the backward ones. libtorch still uses its intra-op threads
- * inside each call, and the Batcher already fuses the rows of all jobs into one call at a time. Every intermediate array of a
- * call is freed when the call ends (an NDScope per call).
+ * arrays) holds one process-wide lock. DJL allows only one GradientCollector per process, and a no-gradient forward
+ * that ran beside a collecting backward gave intermittent NaN gradients in the full test suite (jobs of one test still
+ * running while the next test's gradients were taken), so calls are serialised rather than only the backward ones.
+ * libtorch still uses its intra-op threads inside each call, and the Batcher already fuses the rows of all jobs into
+ * one call at a time. Every intermediate array of a call is freed when the call ends (an NDScope per call).
  */
 public final class DjlEngine implements Engine, AutoCloseable {
 

@@ -24,7 +24,6 @@ public record EngineRequest(int[][] tokens, Set<Output> outputs, int[] targets, 
         this(tokens, outputs, targets, null, null, null, null);
     }
 
-
     public int rows() {
         return tokens.length;
     }
@@ -52,8 +51,8 @@ public record EngineRequest(int[][] tokens, Set<Output> outputs, int[] targets, 
     }
 
     /**
-     * Refuses targets, columns, positions, groups and proposals that do not fit the outputs asked for or the model, naming the
-     * field and row. Token ids and row lengths are each engine's own check.
+     * Refuses targets, columns, positions, groups and proposals that do not fit the outputs asked for or the model,
+     * naming the field and row. Token ids and row lengths are each engine's own check.
      */
     public void checkOutputFields(int vocabularySize) {
         int rows = rows();

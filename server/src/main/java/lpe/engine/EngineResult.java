@@ -1,5 +1,7 @@
 package lpe.engine;
 
+import java.util.Set;
+
 /**
  * The requested outputs ({@link Output} gives each one's shape); a field not asked for is null. Row-aligned with the
  * request, except {@code oneHotGradientSums}, which has one [T][K] block per group.
@@ -13,7 +15,7 @@ public record EngineResult(float[][] logits, float[][] activations, float[][][] 
 
     /** Each output the request asks for, with no rows ({@code [G][0][]} for the group sums). */
     public static EngineResult empty(EngineRequest request) {
-        java.util.Set<Output> o = request.outputs();
+        Set<Output> o = request.outputs();
         return new EngineResult(o.contains(Output.LOGITS) ? new float[0][] : null,
                 o.contains(Output.ACTIVATIONS) ? new float[0][] : null,
                 o.contains(Output.EMBEDDING_GRADIENTS) ? new float[0][][] : null,

@@ -86,8 +86,7 @@ public final class Mhis implements Estimator {
         }
         int[] all = new int[chains];
         Arrays.setAll(all, c -> c);
-        int[] none = new int[chains];
-        Arrays.fill(none, -1);
+        int[] none = noReverseColumns(chains);
         Chains state = evaluator.evaluate(x, all, 0, none);
         Recorded recorded = new Recorded(chains, recordedSteps, temperature);
         for (int step = 0; step < totalSteps; step++) {
@@ -141,6 +140,13 @@ public final class Mhis implements Estimator {
             }
         }
         return new ProposalLaw(logPriors, temperature);
+    }
+
+    /** Reverse columns for n evaluated states that ask for no reverse proposal: all −1. */
+    private static int[] noReverseColumns(int n) {
+        int[] none = new int[n];
+        Arrays.fill(none, -1);
+        return none;
     }
 
     /** Each chain's position for every step, drawn up front: i.i.d. uniform, independent of the chains' states. */
@@ -254,9 +260,7 @@ public final class Mhis implements Estimator {
             for (int j = 0; j < rows.length; j++) {
                 rows[j] = x[chainOf[j]];
             }
-            int[] none = new int[rows.length];
-            Arrays.fill(none, -1);
-            Chains fresh = evaluate(rows, chainOf, step, none);
+            Chains fresh = evaluate(rows, chainOf, step, noReverseColumns(rows.length));
             for (int j = 0; j < rows.length; j++) {
                 int c = chainOf[j];
                 state.drawn[c] = fresh.drawn[j];
