@@ -145,7 +145,8 @@ class EstimatorContractTest {
         int chains = 4;
         int steps = 50;
         double temperature = 0.5;
-        Mhis.Recorded recorded = new Mhis.Recorded(chains, steps, temperature);
+        Mhis.Recorded recorded = new Mhis.Recorded(chains, steps, temperature,
+                new Mhis.Defensive(1, 0, 0));
         BigDecimal num = BigDecimal.ZERO;
         BigDecimal den = BigDecimal.ZERO;
         MathContext mc = new MathContext(40);
