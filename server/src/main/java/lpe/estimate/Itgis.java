@@ -24,7 +24,7 @@ import lpe.engine.Output;
  * a valid upper bound when nothing is hit.
  *
  * <p><b>Temperature.</b> A given temperature is used as is. Otherwise, by default, the adaptive rule: pilots at each
- * temperature of {@link #PILOT_TEMPERATURES} share a fraction ({@link Tuning#pilotFraction()}) of the budget in
+ * temperature of {@link #PILOT_TEMPERATURES} (∞ included: plain sampling) share a fraction ({@link Tuning#pilotFraction()}) of the budget in
  * round-robin batches, the pilot with the smallest estimated relative variance (at least two hits; else the most
  * hits, ties to T = 1) continues for the rest of the budget, and every sample (pilots included) counts in the
  * estimate. Each row's value has conditional mean p given everything before it, so pooling them keeps the estimate
@@ -33,15 +33,19 @@ import lpe.engine.Output;
  * <p><b>Uncertainty.</b> The per-sample values y = w·value form a martingale-difference sequence around p; the
  * standard error is their sample standard deviation over √n. With hits the interval is Fay and Feuer's gamma interval
  * for a weighted count ({@link Interval#weightedGamma}), taking the largest single contribution seen as the weight
- * bound: asymmetric, wide when hits are few, never 0 at the low end. With no hit the estimate is 0 and the result is
+ * bound for the argmax behaviour (none for sample:T, whose every row is in the sum already): asymmetric, wide when
+ * hits are few, never 0 at the low end. With no hit the estimate is 0 and the result is
  * an upper bound only: the exact one-sided 95% bound from the m rows drawn from p ({@link Interval#zeroHits}, ≈
  * 3/(α·n)). ESS is Kish's (Σw)²/Σw² over all n weights. All weights stay in log space until the final sums.
  */
 public final class Itgis implements Estimator {
     public static final int DEFAULT_BATCH = 256;
     public static final double DEFAULT_DECAY = 0.9;
-    /** The adaptive rule's candidates: the paper's grid 5^{k/4} from 0.45 to 2.24. */
-    static final double[] PILOT_TEMPERATURES = {0.45, 0.67, 1.0, 1.5, 2.24};
+    /**
+     * The adaptive rule's candidates: the paper's grid 5^{k/4} from 0.45 to 2.24, and ∞ (the proposal is D itself:
+     * plain sampling, for a target whose gradient leads away from it).
+     */
+    static final double[] PILOT_TEMPERATURES = {0.45, 0.67, 1.0, 1.5, 2.24, Double.POSITIVE_INFINITY};
 
     private final int batch;
     private final double decay;
@@ -292,7 +296,10 @@ public final class Itgis implements Estimator {
             double p = Math.exp(values.logSum() - Math.log(count));
             // sample variance of y relative to its mean: se = p̂·√((n·Σy²/(Σy)² − 1)/(n − 1))
             double se = count < 2 ? p : p * Math.sqrt(Math.max(0, (count * values.concentration() - 1) / (count - 1)));
-            Interval ci = Interval.weightedGamma(p, se * se, Math.exp(maxLogValue - Math.log(count)));
+            // a 0/1 behaviour may have missed one more hit as large as the largest seen; a [0, 1]-valued one has
+            // every row in the sum already
+            double wMax = problem.behavior() instanceof Behavior.Argmax ? Math.exp(maxLogValue - Math.log(count)) : 0;
+            Interval ci = Interval.weightedGamma(p, se * se, wMax);
             return Estimate.of(method, p, se, ci, ess, count, count, count, seconds, problem.seed());
         }
     }
