@@ -16,12 +16,20 @@ final class ActivationSamples {
 
     private ActivationSamples() {}
 
+    /** Why an activation-extrapolation method cannot estimate {@code behavior}, or null if it can (argmax). */
+    static String refusal(String method, Behavior behavior) {
+        return behavior instanceof Behavior.Argmax
+                ? null
+                : method + " extrapolates the argmax behaviour only; use naive, itgis, itgis-ce or mhis for "
+                        + behavior.spec();
+    }
+
     /** Rows of the requested output (ACTIVATIONS [n][D] or LOGITS [n][V]) for n = budget inputs drawn from D. */
     static float[][] draw(EstimationProblem problem, Engine engine, Output output, String method,
             ProgressListener progress) {
-        if (!(problem.behavior() instanceof Behavior.Argmax)) {
-            throw new IllegalArgumentException(
-                    method + " extrapolates the argmax behaviour only; use naive, itgis or mhis for " + problem.behavior().spec());
+        String refusal = refusal(method, problem.behavior());
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
         }
         long start = System.nanoTime();
         SplittableRandom random = new SplittableRandom(problem.seed());

@@ -74,7 +74,12 @@ public final class JobPlanner {
                     "'" + rule + "' is unknown; use " + JobSpec.ADAPTIVE + " or " + JobSpec.PAPER_TABLE));
         }
         try {
-            Behavior.parse(spec.behavior());
+            Behavior behavior = Behavior.parse(spec.behavior());
+            Estimator estimator = estimators.get(spec.method());
+            String refusal = estimator == null ? null : estimator.refusal(behavior);
+            if (refusal != null) {
+                bad.add(new Violation("spec.behavior", refusal));
+            }
         } catch (IllegalArgumentException e) {
             bad.add(new Violation("spec.behavior", e.getMessage()));
         }

@@ -143,6 +143,12 @@ class JobRunnerTest {
             InvalidRequestException behavior = assertThrows(InvalidRequestException.class, () -> f.runner.submit(
                     new JobSpec("m", "uniform3", null, List.of("t1"), "sample:0", "naive", 10, null, 1), ""));
             assertEquals("spec.behavior", behavior.violations().getFirst().field());
+            InvalidRequestException unserved = assertThrows(InvalidRequestException.class, () -> f.runner.submit(
+                    new JobSpec("m", "uniform3", null, List.of("t1"), "sample:1", "qld", 10, null, 1), ""));
+            assertEquals("spec.behavior", unserved.violations().getFirst().field());
+            assertTrue(unserved.violations().getFirst().description().startsWith(
+                    "qld extrapolates the argmax behaviour only; use naive, itgis, itgis-ce or mhis for sample:"),
+                    unserved.getMessage());
             InvalidRequestException path = assertThrows(InvalidRequestException.class, () -> f.runner.submit(
                     new JobSpec("../m", "uniform3", null, List.of("t1"), "argmax", "naive", 10, null, 1), ""));
             assertTrue(path.getMessage().contains("not a path"), path.getMessage());
