@@ -17,7 +17,7 @@ import lpe.estimate.EstimationProblem;
 import lpe.estimate.Itgis;
 import lpe.estimate.ProgressListener;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -69,7 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
             throw new UserError("lpe demo: the bundled model " + dir + " is missing (run ./lpe from a checkout of"
                     + " the repository)");
         }
-        Model model = new ModelLoader().load(dir);
+        Model model = new ModelReader().read(dir);
         InputDistribution hex = Distributions.resolve(PRESET, model.vocabulary(), Optional.empty());
         int target = model.vocabulary().id(TARGET).orElseThrow(
                 () -> new UserError("lpe demo: target " + TARGET + " is not a token of " + dir));

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 import lpe.dist.Distributions;
 import lpe.dist.InputDistribution;
 import lpe.dist.PresetOutcome;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.Vocabulary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,7 +48,7 @@ public final class DistsCommand implements Callable<Integer> {
         Vocabulary vocabulary;
         List<PresetOutcome> outcomes;
         try {
-            vocabulary = new ModelLoader().load(model).vocabulary();
+            vocabulary = new ModelReader().read(model).vocabulary();
             outcomes = Distributions.presetOutcomes(vocabulary, Optional.ofNullable(corpus));
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println("lpe dists: " + e.getMessage());

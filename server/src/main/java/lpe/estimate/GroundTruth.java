@@ -3,7 +3,7 @@ package lpe.estimate;
 import java.util.EnumSet;
 import java.util.SplittableRandom;
 import lpe.dist.InputDistribution;
-import lpe.engine.Argmax;
+import lpe.engine.Logits;
 import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
 import lpe.engine.Output;
@@ -46,7 +46,7 @@ public final class GroundTruth {
                     tokens[b] = d.sample(random);
                 }
                 for (float[] logits : engine.run(new EngineRequest(tokens, EnumSet.of(Output.LOGITS), null)).logits()) {
-                    counts[Argmax.of(logits)]++;
+                    counts[Logits.argmax(logits)]++;
                 }
                 done += rows;
                 checkpoint.accept(done);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Optional;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.TestModels;
 import lpe.model.Vocabulary;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +23,7 @@ class Stories260KPresetsTest {
 
     @BeforeAll
     static void load() {
-        vocab = new ModelLoader().load(TestModels.stories260K()).vocabulary();
+        vocab = new ModelReader().read(TestModels.stories260K()).vocabulary();
         outcomes = Distributions.presetOutcomes(vocab, Optional.empty());
     }
 
