@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import lpe.batching.BatcherMeters;
 import lpe.estimate.Estimate;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -61,7 +62,7 @@ class JobRunnerTest {
             for (int i = 0; i < 4; i++) {
                 assertSameEstimate(direct(i + 1, 256, 7), done.results().get(i).estimate());
             }
-            var stats = f.models.load("m").batcher().stats();
+            BatcherMeters stats = BatcherMeters.of(f.meters, "m");
             assertEquals(1024, stats.rowsRequested());
             // Each sampled row runs once for all 4 targets (fewer when a batch samples the same input twice).
             assertTrue(stats.rowsRun() <= 256, "rows run: " + stats.rowsRun());
