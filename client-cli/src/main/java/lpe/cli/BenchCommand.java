@@ -58,7 +58,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--iterations", defaultValue = "5", description = "Timed batches per measurement; the fastest counts (default ${DEFAULT-VALUE}).")
         int iterations;
 
-        @Option(names = "--python", defaultValue = "/work/venv/bin/python",
+        @Option(names = "--python", defaultValue = "python3",
                 description = "Python with torch and transformers for the PyTorch side (default ${DEFAULT-VALUE}).")
         String python;
 

@@ -25,13 +25,13 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code lpe demo}: the main job with no arguments. The repository's smallest model (models/gelu-1l), the hex preset
- * (METHODS.md §2.3), and a target whose probability under that preset lies between 1e-8 and 1e-6 (the upper-case
+ * (docs/methods.md#hex-construction), and a target whose probability under that preset lies between 1e-8 and 1e-6 (the upper-case
  * hex letter "A" after a random lower-case hex string), estimated with ITGIS at the paper's budget of 2^16 while
  * progress streams to stderr; the result is printed beside the ground truth.
  *
  * <p>Decision: the target is chosen ahead of time, not searched for at run time. Knowing that a token's probability
  * is 1e-7 takes ~10^8 samples (a GPU run), so the choice was made once, from {@link #REFERENCE}, and is fixed here so
- * that every machine runs the same job. Temperature 0.45 is from the paper's grid (METHODS.md §3.6); on this model
+ * that every machine runs the same job. Temperature 0.45 is from the paper's grid (docs/methods.md#usage-defaults-and-uncertainty); on this model
  * ITGIS at T = 1 and 2 saw no hit in 2^16 samples, at 0.45 it did (measured with `lpe estimate ... --temperature`).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -79,7 +79,7 @@ public final class DemoCommand implements Callable<Integer> {
                 PRESET, hex.length() - 1, hex.position(1).size(), Math.log10(hex.position(1).size()) * (hex.length() - 1));
         err.printf(Locale.ROOT, "  target        %s (id %d), behaviour: argmax of the next-token logits%n", TARGET,
                 target);
-        err.printf(Locale.ROOT, "  method        ITGIS (METHODS.md §3.1), %,d samples, temperature %.2f, seed %d%n",
+        err.printf(Locale.ROOT, "  method        ITGIS (docs/methods.md#itgis), %,d samples, temperature %.2f, seed %d%n",
                 budget, TEMPERATURE, SEED);
         Estimate e;
         try (DjlEngine engine = new DjlEngine(model)) {

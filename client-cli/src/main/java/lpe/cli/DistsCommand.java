@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code lpe dists}: the presets of METHODS.md §2 and their sizes for one model's vocabulary. */
+/** {@code lpe dists}: the presets of docs/methods.md#input-distributions and their sizes for one model's vocabulary. */
 @Command(
         name = "dists",
         mixinStandardHelpOptions = true,

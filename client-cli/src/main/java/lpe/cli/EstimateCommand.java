@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
  * {@link #runInProcess} is the whole local path, so that a {@code --server} path can branch around it.
  */
 @Command(name = "estimate", mixinStandardHelpOptions = true,
-        description = "Estimate P[behaviour] with naive, itgis, mhis, qld or gld (METHODS.md §3).")
+        description = "Estimate P[behaviour] with naive, itgis, mhis, qld or gld (docs/methods.md#estimators).")
 public final class EstimateCommand implements Callable<Integer> {
 
     @Spec
@@ -49,7 +49,7 @@ public final class EstimateCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Random seed (default: a fresh one, reported in the result).")
     Long seed;
 
-    @Option(names = "--qld-public-code", description = "QLD as the paper's public code computes it (METHODS.md §3.7).")
+    @Option(names = "--qld-public-code", description = "QLD as the paper's public code computes it (docs/methods.md#decisions-and-deviations).")
     boolean qldPublicCode;
 
     @Mixin
@@ -137,7 +137,7 @@ public final class EstimateCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** DESIGN.md's JSON: method, target {id, token}, estimate, std_error, ci95, ess, passes, seconds, seed. */
+    /** the CLI's JSON (docs/api.md#command-line-contract): method, target {id, token}, estimate, std_error, ci95, ess, passes, seconds, seed. */
     static JsonObject toJson(Result r) {
         Estimate e = r.estimate();
         JsonObject o = new JsonObject();

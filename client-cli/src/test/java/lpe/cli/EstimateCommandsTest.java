@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code lpe exact} and {@code lpe estimate} on stories260K: DESIGN.md's JSON, reproducibility, bad input. */
+/** {@code lpe exact} and {@code lpe estimate} on stories260K: the CLI's JSON (docs/api.md#command-line-contract), reproducibility, bad input. */
 class EstimateCommandsTest {
     static Path model;
     @TempDir

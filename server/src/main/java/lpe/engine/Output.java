@@ -5,7 +5,7 @@ package lpe.engine;
  * actually use, reduced on the device so that a batch of rows of a model with a large vocabulary moves kilobytes, not
  * the [B][V] logits and [B][T][D] gradients, between the device and Java.
  *
- * <p>Notation (METHODS.md §1): g_i(x) = d logit[t] / d input-embedding at position i, for the row's target t; the
+ * <p>Notation (docs/methods.md#problem-and-notation): g_i(x) = d logit[t] / d input-embedding at position i, for the row's target t; the
  * one-hot gradient h_i(x)(v) = W_E[v] · g_i(x).
  */
 public enum Output {

@@ -2,7 +2,7 @@ package lpe.estimate;
 
 /**
  * An estimate is never a bare number: value, standard error, 95% interval, effective sample size, and the compute
- * it used (forward and backward passes counted as METHODS.md §3.5 counts them).
+ * it used (forward and backward passes counted as docs/methods.md#usage-defaults-and-uncertainty counts them).
  */
 public record Estimate(
         String method,

@@ -2,13 +2,13 @@ package lpe.estimate;
 
 import java.util.List;
 
-/** The estimators by the names the CLI and proto use, with the paper's defaults (METHODS.md §3.6). */
+/** The estimators by the names the CLI and proto use, with the paper's defaults (docs/methods.md#usage-defaults-and-uncertainty). */
 public final class Estimators {
     public static final List<String> METHODS = List.of("naive", "itgis", "mhis", "qld", "gld");
 
     private Estimators() {}
 
-    /** The method named {@code name}; {@code qldPublicCode} selects QLD's public-code behaviour (§3.7). */
+    /** The method named {@code name}; {@code qldPublicCode} selects QLD's public-code behaviour (docs/methods.md#decisions-and-deviations). */
     public static Estimator byName(String name, boolean qldPublicCode) {
         return switch (name == null ? "" : name) {
             case "naive" -> new NaiveSampling();

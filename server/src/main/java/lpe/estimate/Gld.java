@@ -4,7 +4,7 @@ import lpe.engine.Engine;
 import lpe.engine.Output;
 
 /**
- * GLD, METHODS.md §3.4: fit a Gaussian N(μ, σ²) to Δ = logit_t − max_v logit_v over n samples of D and report
+ * GLD, docs/methods.md#gld: fit a Gaussian N(μ, σ²) to Δ = logit_t − max_v logit_v over n samples of D and report
  * p̂ = Pr[N(μ, σ²) ≥ 0] = Φ(μ/σ), computed through log Φ so that tiny values survive.
  *
  * <p>Uncertainty: no sampling-theory interval for the true p exists, because the Gaussian shape is an assumption. The

@@ -9,7 +9,7 @@ import lpe.engine.EngineRequest;
 import lpe.engine.Output;
 
 /**
- * Ground truth as the paper makes it (METHODS.md §4.2): naive sampling that counts the argmax token of every sample,
+ * Ground truth as the paper makes it (docs/methods.md#ground-truth): naive sampling that counts the argmax token of every sample,
  * for all tokens at once. Sample k belongs to chunk k / 2^16, whose inputs come from a generator seeded by
  * (seed, chunk) alone, so a run can stop after any sample and resume at exactly the next one, and runs with
  * different seeds are independent shards whose counts add.

@@ -11,7 +11,7 @@ import lpe.engine.EngineResult;
 import lpe.engine.Output;
 
 /**
- * ITGIS, METHODS.md §3.1: importance sampling from an independent-token proposal q_i(v) ∝ p_i(v)·exp(G_i(v)/c_k),
+ * ITGIS, docs/methods.md#itgis: importance sampling from an independent-token proposal q_i(v) ∝ p_i(v)·exp(G_i(v)/c_k),
  * where G is an exponential moving average of one-hot gradients of the target logit, updated after every batch.
  *
  * <p>Uncertainty: each batch's proposal depends only on earlier batches, so the per-sample values y = w·value form a

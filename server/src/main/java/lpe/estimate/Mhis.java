@@ -16,7 +16,7 @@ import lpe.engine.ProposalLaw;
 import lpe.engine.Proposals;
 
 /**
- * MHIS, METHODS.md §3.2: C chains of Metropolis–Hastings on π(x) ∝ p(x)·exp(s(x)/T) with a gradient-informed
+ * MHIS, docs/methods.md#mhis: C chains of Metropolis–Hastings on π(x) ∝ p(x)·exp(s(x)/T) with a gradient-informed
  * single-position proposal, then the self-normalised estimate p̂ = Σ value·e^{−s/T} / Σ e^{−s/T} over the recorded
  * states. Consistent, not unbiased.
  *

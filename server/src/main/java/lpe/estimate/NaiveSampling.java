@@ -8,7 +8,7 @@ import lpe.engine.EngineRequest;
 import lpe.engine.Output;
 
 /**
- * METHODS.md §3.0: n i.i.d. inputs from D, one forward pass each; the estimate is the mean behaviour value.
+ * docs/methods.md#naive-sampling: n i.i.d. inputs from D, one forward pass each; the estimate is the mean behaviour value.
  *
  * <p>Uncertainty: for argmax the hits are binomial; the standard error is √(p̂(1−p̂)/n) and the interval is Wilson's,
  * which stays honest at zero hits ([0, ≈3.84/n]). For temperature sampling the values lie in [0, 1]; the standard error

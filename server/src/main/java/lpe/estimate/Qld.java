@@ -7,12 +7,12 @@ import lpe.engine.Engine;
 import lpe.engine.Output;
 
 /**
- * QLD, METHODS.md §3.3: whiten n final activations, split each into its component r along the shortest accepting
+ * QLD, docs/methods.md#qld: whiten n final activations, split each into its component r along the shortest accepting
  * direction d and the orthogonal rest a, and count, over all n² recombinations a_k + r_l·d, the share whose logits
  * make t the argmax; each k costs one logit row and two binary searches over the sorted r.
  *
  * <p>The corrected algorithm is the default. {@code publicCode = true} reproduces the public code's two defects
- * (§3.7): whitening as x − A⁻¹μ instead of A⁻¹(x − μ), and recombining the full whitened vector u_k instead of its
+ * (docs/methods.md#decisions-and-deviations): whitening as x − A⁻¹μ instead of A⁻¹(x − μ), and recombining the full whitened vector u_k instead of its
  * orthogonal part; and, like it, ignores constraints parallel to d that can never be met.
  *
  * <p>Uncertainty: no sampling-theory interval for the true p exists (the independence of r and a is an assumption).

@@ -36,7 +36,7 @@ class EstimatorContractTest {
     @Test
     void mhisCountsBurnInAndEveryChainStepAsForwardAndBackwardPasses() {
         Estimate e = new Mhis(32, 64).run(problem(3, 32 * 10, 1.0), engine, ProgressListener.NONE);
-        long paper = 32L * (1 + 64 + 10); // §3.5: C·(1 + burn-in + n/C)
+        long paper = 32L * (1 + 64 + 10); // C·(1 + burn-in + n/C), as docs/methods.md#usage-defaults-and-uncertainty counts it
         // plus the states evaluated again when they outlived their look-ahead of proposal draws (Mhis.Evaluator)
         assertEquals(engine.rows, e.forwardPasses());
         assertEquals(engine.rows, e.backwardPasses());
@@ -138,7 +138,7 @@ class EstimatorContractTest {
         }
     }
 
-    /** METHODS.md Appendix A.4: p̂ = Σ I e^{−s/T} / Σ e^{−s/T}, here with scores whose e^{s/T} overflows a double. */
+    /** docs/methods.md#verification: p̂ = Σ I e^{−s/T} / Σ e^{−s/T}, here with scores whose e^{s/T} overflows a double. */
     @Test
     void mhisEstimatorIdentityHoldsInLogSpace() {
         Random r = new Random(3);

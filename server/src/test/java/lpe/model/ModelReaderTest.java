@@ -41,7 +41,7 @@ class ModelReaderTest {
         assertEquals("<s>", v.token(1));
         assertEquals("<0x41>", v.token(3 + 0x41));
         assertEquals(OptionalInt.of(3), v.id("<0x00>"));
-        // single-token decode keeps the leading space of a ▁-piece (METHODS.md §2.1)
+        // single-token decode keeps the leading space of a ▁-piece (docs/methods.md#presets)
         assertEquals("▁time", v.token(378));
         assertEquals(" time", v.decode(378));
         assertEquals("A", v.decode(3 + 0x41));
