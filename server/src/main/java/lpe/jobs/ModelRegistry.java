@@ -103,7 +103,7 @@ public final class ModelRegistry implements AutoCloseable {
                     loaded.put(name, m);
                 }
                 load.complete(m);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // an Error too: the callers waiting for this load must not hang
                 synchronized (this) {
                     loading.remove(name);
                 }
@@ -114,6 +114,9 @@ public final class ModelRegistry implements AutoCloseable {
         try {
             return load.join();
         } catch (CompletionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
