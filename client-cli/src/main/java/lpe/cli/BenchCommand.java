@@ -21,7 +21,7 @@ import lpe.engine.DjlEngine;
 import lpe.engine.EngineRequest;
 import lpe.engine.Output;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -58,7 +58,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--iterations", defaultValue = "5", description = "Timed batches per measurement; the fastest counts (default ${DEFAULT-VALUE}).")
         int iterations;
 
-        @Option(names = "--python", defaultValue = "/work/venv/bin/python",
+        @Option(names = "--python", defaultValue = "python3",
                 description = "Python with torch and transformers for the PyTorch side (default ${DEFAULT-VALUE}).")
         String python;
 
@@ -111,7 +111,7 @@ public final class BenchCommand implements Runnable {
         }
 
         private Map<String, Object> measure(String name, Path dir, Path root) throws IOException, InterruptedException {
-            Model model = new ModelLoader().load(dir);
+            Model model = new ModelReader().read(dir);
             Random random = new Random(1);
             int[][] tokens = new int[rows][length];
             int[] targets = new int[rows];

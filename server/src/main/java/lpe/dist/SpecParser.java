@@ -20,7 +20,7 @@ import java.util.stream.IntStream;
 import lpe.model.Vocabulary;
 
 /**
- * Parses DESIGN.md's JSON distribution spec ("SPEC") against a vocabulary:
+ * Parses the JSON distribution spec (docs/methods.md#json-distribution-spec) ("SPEC") against a vocabulary:
  *
  * <pre>{"name": "animals", "positions": [
  *   {"token": "&lt;s&gt;"}, {"id": 1},

@@ -8,7 +8,7 @@ import lpe.engine.EngineRequest;
 import lpe.engine.Output;
 
 /**
- * The n samples of the last position that QLD and GLD extrapolate from (METHODS.md §3.3 inputs): inputs x ~ D, one
+ * The n samples of the last position that QLD and GLD extrapolate from (docs/methods.md#qld inputs): inputs x ~ D, one
  * forward pass each, in batches of 512 (the paper's batch).
  */
 final class ActivationSamples {

@@ -8,7 +8,7 @@ public final class Estimators {
 
     private Estimators() {}
 
-    /** The method named {@code name}; {@code qldPublicCode} selects QLD's public-code behaviour (§3.7). */
+    /** The method named {@code name}; {@code qldPublicCode} selects QLD's public-code behaviour (docs/methods.md#decisions-and-deviations). */
     public static Estimator byName(String name, boolean qldPublicCode) {
         return switch (name == null ? "" : name) {
             case "naive" -> new NaiveSampling();

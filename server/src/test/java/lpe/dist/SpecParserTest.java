@@ -10,7 +10,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** DESIGN.md's SPEC format on the test vocabulary: what it builds, and every bad input with its message. */
+/** the JSON distribution spec (docs/methods.md#json-distribution-spec) on the test vocabulary: what it builds, and every bad input with its message. */
 class SpecParserTest {
     private static final TestVocabulary VOCAB = TestVocabulary.presets();
     private static final double EPS = 1e-12;

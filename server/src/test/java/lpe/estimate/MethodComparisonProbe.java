@@ -8,7 +8,7 @@ import java.util.Random;
 import lpe.dist.InputDistribution;
 import lpe.dist.Position;
 import lpe.engine.DjlEngine;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.TestModels;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +24,7 @@ class MethodComparisonProbe {
 
     @Test
     void compare() {
-        try (DjlEngine djl = new DjlEngine(new ModelLoader().load(TestModels.stories260K()))) {
+        try (DjlEngine djl = new DjlEngine(new ModelReader().read(TestModels.stories260K()))) {
             CachingEngine engine = new CachingEngine(djl);
             InputDistribution d = new InputDistribution("stories-geometric", List.of(Position.fixed(1),
                     Position.fixed(403), Stories260KEstimatorsTest.geometric(300, 8, 0.7),

@@ -1,17 +1,25 @@
 package lpe.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import lpe.estimate.Estimate;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import lpe.batching.BatcherMeters;
+import lpe.estimate.Estimate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +61,37 @@ class JobRunnerTest {
     }
 
     @Test
+    void aSubmitForAWarmModelReturnsPromptlyWhileAnotherModelLoads() throws Exception {
+        try (JobsFixture f = new JobsFixture(dir, 0, 4, 4);
+                ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            FakeModels.root(dir.resolve("models"), "cold");
+            f.models.load("m");
+            CountDownLatch loaded = new CountDownLatch(1);
+            f.loader.loadGates.put("cold", loaded);
+            JobSpec coldSpec = new JobSpec("cold", "uniform3", null, List.of("t1"), "argmax", "naive", 64, null, 1);
+            Future<Job> cold = pool.submit(() -> f.runner.submit(coldSpec, ""));
+            Future<Job> coldAgain = pool.submit(() -> f.runner.submit(coldSpec, ""));
+            try {
+                Waits.until(() -> f.loader.loads.get() == 2, "the load of model 'cold' to start");
+                // The cold model stays loading until released below: a submit or listing that waited for it would
+                // never return.
+                Job warm = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                        () -> f.runner.submit(JobsFixture.spec(List.of("t1"), 64, 1), ""));
+                assertEquals(JobState.SUCCEEDED, f.await(warm.id()).state());
+                assertEquals(List.of("cold", "m"), assertTimeoutPreemptively(Duration.ofSeconds(30),
+                        () -> f.models.list().stream().map(ModelInfo::name).toList()));
+                assertFalse(f.models.info("cold").loaded());
+                assertFalse(cold.isDone());
+            } finally {
+                loaded.countDown();
+            }
+            assertEquals(JobState.SUCCEEDED, f.await(cold.get(30, TimeUnit.SECONDS).id()).state());
+            assertEquals(JobState.SUCCEEDED, f.await(coldAgain.get(30, TimeUnit.SECONDS).id()).state());
+            assertEquals(2, f.loader.loads.get(), "two submits during one load load the model once");
+        }
+    }
+
+    @Test
     void targetsOfOneJobShareTheirRows() throws Exception {
         try (JobsFixture f = new JobsFixture(dir, 0, 4, 4)) {
             Job job = f.runner.submit(JobsFixture.spec(List.of("t1", "t2", "id:3", "t4"), 256, 7), "");
@@ -61,7 +100,7 @@ class JobRunnerTest {
             for (int i = 0; i < 4; i++) {
                 assertSameEstimate(direct(i + 1, 256, 7), done.results().get(i).estimate());
             }
-            var stats = f.models.load("m").batcher().stats();
+            BatcherMeters stats = BatcherMeters.of(f.meters, "m");
             assertEquals(1024, stats.rowsRequested());
             // Each sampled row runs once for all 4 targets (fewer when a batch samples the same input twice).
             assertTrue(stats.rowsRun() <= 256, "rows run: " + stats.rowsRun());

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Each bad model directory gets an IllegalArgumentException naming the file or field and what was expected. */
-class ModelLoaderBadInputTest {
+class ModelReaderBadInputTest {
 
     @TempDir
     Path dir;
@@ -31,7 +31,7 @@ class ModelLoaderBadInputTest {
     }
 
     private String loadError() {
-        return assertThrows(IllegalArgumentException.class, () -> new ModelLoader().load(dir)).getMessage();
+        return assertThrows(IllegalArgumentException.class, () -> new ModelReader().read(dir)).getMessage();
     }
 
     private static void assertMentions(String message, String... parts) {
@@ -42,12 +42,12 @@ class ModelLoaderBadInputTest {
 
     @Test
     void theCopiedFixtureLoads() {
-        assertTrue(new ModelLoader().load(dir).weights().containsKey("model.norm.weight"));
+        assertTrue(new ModelReader().read(dir).weights().containsKey("model.norm.weight"));
     }
 
     @Test
     void missingDirectory() {
-        String m = assertThrows(IllegalArgumentException.class, () -> new ModelLoader().load(dir.resolve("nope"))).getMessage();
+        String m = assertThrows(IllegalArgumentException.class, () -> new ModelReader().read(dir.resolve("nope"))).getMessage();
         assertMentions(m, "nope", "not a directory", "config.json");
     }
 

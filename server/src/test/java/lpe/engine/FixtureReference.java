@@ -7,19 +7,19 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** reference.json of a fixture, as written by tools/fixtures/make_fixtures.py (transformers, float64). */
-record Reference(String model, Encode encode, List<Case> cases) {
+record FixtureReference(String model, Encode encode, List<Case> cases) {
 
     record Encode(String text, int[] ids) {}
 
     record Case(int[][] tokens, int[] targets, float[][] logits, float[][] activations, float[][][] gradients) {}
 
-    static Reference read(Path fixture) {
+    static FixtureReference read(Path fixture) {
         return readFile(fixture.resolve("reference.json"));
     }
 
-    static Reference readFile(Path file) {
+    static FixtureReference readFile(Path file) {
         try {
-            return new Gson().fromJson(Files.readString(file), Reference.class);
+            return new Gson().fromJson(Files.readString(file), FixtureReference.class);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + file, e);
         }

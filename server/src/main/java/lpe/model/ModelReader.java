@@ -13,14 +13,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads a Hugging Face model directory: config.json, model.safetensors (or the shards listed by
+ * Reads a Hugging Face model directory into host memory: config.json, model.safetensors (or the shards listed by
  * model.safetensors.index.json) and tokenizer.json. Errors name the file or field and what was expected.
  */
-public final class ModelLoader {
+public final class ModelReader {
 
-    private static final Logger log = LoggerFactory.getLogger(ModelLoader.class);
+    private static final Logger log = LoggerFactory.getLogger(ModelReader.class);
 
-    public Model load(Path dir) {
+    public Model read(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + ": not a directory; expected a Hugging Face model directory"
                     + " (config.json, model.safetensors, tokenizer.json)");

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
-class ModelLoaderTest {
+class ModelReaderTest {
 
     @Test
     void loadsStories260KAsItsReadmeDescribesIt() {
-        Model model = new ModelLoader().load(TestModels.stories260K());
+        Model model = new ModelReader().read(TestModels.stories260K());
         ModelConfig c = model.config();
         assertEquals(Architecture.LLAMA, c.architecture());
         assertEquals(512, c.vocabularySize());
@@ -33,7 +33,7 @@ class ModelLoaderTest {
 
     @Test
     void vocabularyMatchesStories260KReadme() {
-        Vocabulary v = new ModelLoader().load(TestModels.stories260K()).vocabulary();
+        Vocabulary v = new ModelReader().read(TestModels.stories260K()).vocabulary();
         assertEquals(512, v.size());
         // README: "Once upon a time" is [1, 403, 407, 261, 378] with the BOS added
         assertArrayEquals(new int[] {403, 407, 261, 378}, v.encode("Once upon a time"));
@@ -41,7 +41,7 @@ class ModelLoaderTest {
         assertEquals("<s>", v.token(1));
         assertEquals("<0x41>", v.token(3 + 0x41));
         assertEquals(OptionalInt.of(3), v.id("<0x00>"));
-        // single-token decode keeps the leading space of a ▁-piece (METHODS.md §2.1)
+        // single-token decode keeps the leading space of a ▁-piece (docs/methods.md#presets)
         assertEquals("▁time", v.token(378));
         assertEquals(" time", v.decode(378));
         assertEquals("A", v.decode(3 + 0x41));
