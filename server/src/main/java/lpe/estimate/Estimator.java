@@ -1,5 +1,6 @@
 package lpe.estimate;
 
+import lpe.dist.InputDistribution;
 import lpe.engine.Engine;
 
 /** One method of METHODS.md §3: plain sequential code that asks the engine for rows and reweights them. */
@@ -9,4 +10,10 @@ public interface Estimator {
     String name();
 
     Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress);
+
+    /**
+     * Refuses, with an IllegalArgumentException naming the reason, a distribution the method cannot run on, so that
+     * the job is refused at submit rather than failed later. Most methods run on any distribution.
+     */
+    default void checkDistribution(InputDistribution distribution) {}
 }

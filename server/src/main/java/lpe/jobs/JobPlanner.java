@@ -116,6 +116,14 @@ public final class JobPlanner {
                 targets.add(new JobPlan.ResolvedTarget(id.getAsInt(), vocabulary.token(id.getAsInt())));
             }
         }
+        if (distribution != null && estimators.containsKey(spec.method())) {
+            try {
+                estimators.get(spec.method()).checkDistribution(distribution);
+            } catch (IllegalArgumentException e) {
+                bad.add(new Violation("spec.method", "method " + spec.method() + " cannot run on this distribution: "
+                        + e.getMessage()));
+            }
+        }
         if (!bad.isEmpty()) {
             throw new InvalidRequestException(bad);
         }

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * target (naive sampling, QLD/GLD activations) then ask for identical rows, which the batcher runs once.
  *
  * <p>After a restart ({@link #recover()}), queued jobs start again and running ones are marked interrupted: estimators
- * keep no resumable state, so the last progress snapshot is reported, not resumed from.
+ * keep no resumable state, so the last progress snapshot is reported, not resumed from. A graceful stop
+ * ({@link #close()}) leaves the store as a kill does, so both restart the same way.
  */
 @Singleton
 public final class JobRunner implements AutoCloseable {
@@ -81,14 +82,29 @@ public final class JobRunner implements AutoCloseable {
                 .description("device time per finished job").register(meters);
     }
 
-    /** Validates and enqueues a job; a known request id returns its job instead. */
+    /** Validates and enqueues a job whose seed the client chose; see {@link #submit(JobSpec, String, boolean)}. */
     public Job submit(JobSpec spec, String requestId) {
+        return submit(spec, requestId, true);
+    }
+
+    /**
+     * Validates and enqueues a job. A known request id returns its job instead when the spec is the same (the seed
+     * compared only when the client chose it), and is refused naming the fields that differ otherwise.
+     */
+    public Job submit(JobSpec spec, String requestId, boolean seedChosen) {
         Objects.requireNonNull(requestId, "requestId");
         synchronized (submitLock) {
             if (!requestId.isEmpty()) {
                 var existing = store.findByRequestId(requestId);
                 if (existing.isPresent()) {
-                    log.info("job={} request_id={} resubmitted; returning the existing job", existing.get().id(), requestId);
+                    List<String> differ = existing.get().spec().differences(spec, seedChosen);
+                    if (!differ.isEmpty()) {
+                        throw new AlreadyExistsException("request_id '" + requestId + "' already names job "
+                                + existing.get().id() + " with a different spec (" + String.join(", ", differ)
+                                + " differ); use a new request_id for a new job");
+                    }
+                    log.info("job={} request_id={} resubmitted; returning the existing job", existing.get().id(),
+                            LogText.escape(requestId));
                     return get(existing.get().id());
                 }
             }
@@ -181,12 +197,15 @@ public final class JobRunner implements AutoCloseable {
         }
     }
 
-    /** Marks every job still queued or running as interrupted (graceful shutdown) and stops their work. */
+    /**
+     * Graceful shutdown: stops every job's work but leaves the store as a crash would (queued jobs QUEUED, running ones
+     * RUNNING with their last snapshot), so a restart on the same store treats both the same way ({@link #recover()}):
+     * a stop never loses more than a kill.
+     */
     @Override
     public void close() {
         for (Run run : List.copyOf(active.values())) {
-            run.end(JobState.INTERRUPTED, "the server shut down while the job was " + run.snapshot().state().name()
-                    .toLowerCase());
+            run.detach();
             run.stopWork();
         }
     }
@@ -295,8 +314,9 @@ public final class JobRunner implements AutoCloseable {
 
     private void logState(Job job, String event) {
         log.info("job={} state={} event={} model={} method={} targets={} budget={} request_id={}{}", job.id(),
-                job.state(), event, job.spec().model(), job.spec().method(), job.spec().targets().size(),
-                job.spec().budget(), job.requestId(), job.reason().isEmpty() ? "" : " reason=\"" + job.reason() + "\"");
+                job.state(), event, LogText.escape(job.spec().model()), LogText.escape(job.spec().method()),
+                job.spec().targets().size(), job.spec().budget(), LogText.escape(job.requestId()),
+                job.reason().isEmpty() ? "" : " reason=\"" + LogText.escape(job.reason()) + "\"");
     }
 
     /** A job while it is queued or running: its snapshot, its estimator engines and its watchers. */
@@ -308,6 +328,7 @@ public final class JobRunner implements AutoCloseable {
         final long[] samplesDone;
         final TargetEstimate[] current;
         volatile Thread mainThread;
+        boolean detached;
         Job job;
         long startNanos;
         long lastPublishNanos;
@@ -323,6 +344,11 @@ public final class JobRunner implements AutoCloseable {
 
         synchronized Job snapshot() {
             return job;
+        }
+
+        /** From now on the job's state is not written any more: the server is stopping (see {@link #close()}). */
+        synchronized void detach() {
+            detached = true;
         }
 
         /** Queued -> running; false if the job was cancelled while queued. */
@@ -355,7 +381,7 @@ public final class JobRunner implements AutoCloseable {
             }
             lastPublishNanos = now;
             job = job.withProgress(progressNow(now));
-            if (now - lastPersistNanos >= PERSIST_EVERY_NANOS) {
+            if (now - lastPersistNanos >= PERSIST_EVERY_NANOS && !detached) {
                 lastPersistNanos = now;
                 store.update(job);
             }
@@ -449,6 +475,9 @@ public final class JobRunner implements AutoCloseable {
         }
 
         private void change(Job next, String event) {
+            if (detached) {
+                return;
+            }
             job = next;
             store.update(job);
             logState(job, event);

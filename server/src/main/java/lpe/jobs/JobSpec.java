@@ -1,6 +1,8 @@
 package lpe.jobs;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What a job computes, as submitted and stored. Exactly one of {@code preset} and {@code specJson} is set. Targets
@@ -21,5 +23,28 @@ public record JobSpec(
 
     public JobSpec {
         targets = List.copyOf(targets);
+    }
+
+    /** The names of the fields (as in the proto) in which {@code other} differs from this spec; the seed optionally. */
+    public List<String> differences(JobSpec other, boolean withSeed) {
+        List<String> differ = new ArrayList<>();
+        differ(differ, "model", model, other.model);
+        differ(differ, "preset", preset, other.preset);
+        differ(differ, "spec_json", specJson, other.specJson);
+        differ(differ, "targets", targets, other.targets);
+        differ(differ, "behavior", behavior, other.behavior);
+        differ(differ, "method", method, other.method);
+        differ(differ, "budget", budget, other.budget);
+        differ(differ, "temperature", temperature, other.temperature);
+        if (withSeed) {
+            differ(differ, "seed", seed, other.seed);
+        }
+        return differ;
+    }
+
+    private static void differ(List<String> differ, String field, Object a, Object b) {
+        if (!Objects.equals(a, b)) {
+            differ.add(field);
+        }
     }
 }

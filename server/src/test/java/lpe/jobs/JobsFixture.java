@@ -22,7 +22,7 @@ final class JobsFixture implements AutoCloseable {
         loader = new FakeModels(sleepMillisPerBatch);
         models = new ModelRegistry(config, loader, meters);
         store = new JobStore(config.store());
-        JobPlanner planner = new JobPlanner(models, new FakeDistributions(), Set.of(new NaiveForTests()), config);
+        JobPlanner planner = new JobPlanner(models, new FakeDistributions(), Set.of(new NaiveForTests(), new lpe.estimate.ExactEnumeration()), config);
         runner = new JobRunner(store, planner, models, config, meters, Clock.systemUTC());
     }
 
