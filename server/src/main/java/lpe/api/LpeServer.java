@@ -74,8 +74,8 @@ public final class LpeServer implements AutoCloseable {
     /** Serves on the given builder (tests pass an in-process one). */
     public LpeServer start(ServerBuilder<?> builder) {
         health.setStatus("", ServingStatus.NOT_SERVING);
-        builder.addService(estimation)
-                .addService(modelService)
+        builder.addService(MalformedRequests.guard(estimation))
+                .addService(MalformedRequests.guard(modelService))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .maxInboundMessageSize(MAX_REQUEST_BYTES);

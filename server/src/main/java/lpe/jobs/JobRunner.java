@@ -204,10 +204,9 @@ public final class JobRunner implements AutoCloseable {
      */
     @Override
     public void close() {
-        for (Run run : List.copyOf(active.values())) {
-            run.detach();
-            run.stopWork();
-        }
+        List<Run> runs = List.copyOf(active.values());
+        runs.forEach(Run::detach); // all first: a stopped job frees its run slot, which a queued one could take
+        runs.forEach(Run::stopWork);
     }
 
     private NotFoundException unknownJob(String id) {
