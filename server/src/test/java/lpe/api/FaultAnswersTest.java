@@ -108,6 +108,38 @@ class FaultAnswersTest {
         }
     }
 
+    @Test
+    void metricsNeedTheServersTokenAndBothPortsListenOnTheBindAddress() throws Exception {
+        ServerConfig config = new ServerConfig(0, 0, "s3cret", null, null, List.of("m"), "127.0.0.1");
+        try (TestServer s = new TestServer(dir, config, 0, 2, 4, true);
+                var http = java.net.http.HttpClient.newHttpClient()) {
+            var uri = java.net.URI.create("http://127.0.0.1:" + s.server.metricsPort() + "/metrics");
+            var plain = java.net.http.HttpRequest.newBuilder(uri).build();
+            var none = http.send(plain, java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, none.statusCode());
+            assertTrue(none.body().contains("needs a bearer token"), none.body());
+            var wrong = http.send(java.net.http.HttpRequest.newBuilder(uri).header("Authorization", "Bearer nope").build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, wrong.statusCode());
+            var right = http.send(java.net.http.HttpRequest.newBuilder(uri).header("Authorization", "Bearer s3cret")
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, right.statusCode());
+            assertTrue(right.body().contains("lpe_jobs{"), right.body());
+            // gRPC on the bound address: the call reaches the server (and is refused for want of the token).
+            refused(Status.Code.UNAUTHENTICATED, "needs a bearer token", () -> EstimationServiceGrpc
+                    .newBlockingStub(s.channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .listJobs(ListJobsRequest.getDefaultInstance()));
+        }
+    }
+
+    @Test
+    void aBindAddressThatIsNotAHostIsOneLine() throws Exception {
+        ServerConfig config = new ServerConfig(0, -1, null, null, null, List.of("m"), "no-such-host.invalid");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TestServer(dir, config, 0, 2, 4, true));
+        assertEquals("--bind no-such-host.invalid: no such host or address", e.getMessage());
+    }
+
     private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
