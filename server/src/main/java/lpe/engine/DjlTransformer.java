@@ -69,6 +69,11 @@ final class DjlTransformer {
 
     DjlTransformer(Model model, NDManager manager) {
         this.config = model.config();
+        long positions = config.contextLength();
+        if (positions * positions > Integer.MAX_VALUE - 8) { // the causal mask and RoPE tables are sized by it
+            throw new IllegalArgumentException(model.directory().getFileName() + ": max_position_embeddings " + positions
+                    + " is too long for the DJL engine's causal mask (at most 46,340 positions); use the native engine");
+        }
         DjlWeights w = new DjlWeights(model, manager);
         int d = config.hiddenSize();
         int qd = config.heads() * config.headDim();
