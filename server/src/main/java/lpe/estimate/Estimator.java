@@ -12,8 +12,10 @@ public interface Estimator {
     Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress);
 
     /**
-     * Refuses, with an IllegalArgumentException naming the reason, a distribution the method cannot run on, so that
-     * the job is refused at submit rather than failed later. Most methods run on any distribution.
+     * Null if this method can run on {@code distribution}, else why not (one line), so that such a job is refused at
+     * submit rather than failed later. Most methods run on any distribution.
      */
-    default void checkDistribution(InputDistribution distribution) {}
+    default String refusal(InputDistribution distribution) {
+        return null;
+    }
 }

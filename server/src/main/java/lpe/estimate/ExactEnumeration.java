@@ -27,8 +27,11 @@ public final class ExactEnumeration implements Estimator {
         Checks.validate(problem, engine.shape());
         InputDistribution d = problem.distribution();
         int length = d.length();
+        String refusal = refusal(d);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
+        }
         int[][] support = support(d);
-        checkDistribution(d);
         long inputs = 1;
         for (int[] s : support) {
             inputs *= s.length;
@@ -66,15 +69,13 @@ public final class ExactEnumeration implements Estimator {
     }
 
     @Override
-    public void checkDistribution(InputDistribution d) {
+    public String refusal(InputDistribution d) {
         long inputs = 1;
         for (int[] s : support(d)) {
             inputs = inputs > MAX_INPUTS ? inputs : inputs * s.length;
         }
-        if (inputs > MAX_INPUTS) {
-            throw new IllegalArgumentException("distribution '" + d.name() + "' has " + describe(d)
-                    + " inputs, too many to enumerate; exact enumeration is limited to 2^22 = " + MAX_INPUTS);
-        }
+        return inputs <= MAX_INPUTS ? null : "distribution '" + d.name() + "' has " + describe(d)
+                + " inputs, too many to enumerate; exact enumeration is limited to 2^22 = " + MAX_INPUTS;
     }
 
     /** Per position, the indices of non-zero probability. */

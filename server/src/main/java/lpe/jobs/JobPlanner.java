@@ -116,13 +116,10 @@ public final class JobPlanner {
                 targets.add(new JobPlan.ResolvedTarget(id.getAsInt(), vocabulary.token(id.getAsInt())));
             }
         }
-        if (distribution != null && estimators.containsKey(spec.method())) {
-            try {
-                estimators.get(spec.method()).checkDistribution(distribution);
-            } catch (IllegalArgumentException e) {
-                bad.add(new Violation("spec.method", "method " + spec.method() + " cannot run on this distribution: "
-                        + e.getMessage()));
-            }
+        String refusal = distribution == null ? null : estimators.get(spec.method()).refusal(distribution);
+        if (refusal != null) {
+            bad.add(new Violation("spec.method", "method " + spec.method() + " cannot run on this distribution: "
+                    + refusal));
         }
         if (!bad.isEmpty()) {
             throw new InvalidRequestException(bad);
