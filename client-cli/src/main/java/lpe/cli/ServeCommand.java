@@ -46,9 +46,17 @@ public final class ServeCommand implements Callable<Integer> {
             + " when 9464 is taken; -1 disables).")
     Integer metricsPort;
 
+    @Option(names = "--bind", description = "Address the gRPC and metrics ports listen on, e.g. 127.0.0.1"
+            + " (default: every interface).")
+    String bind;
+
     @Option(names = "--token", defaultValue = "${env:LPE_TOKEN}",
-            description = "Bearer token every call must carry (default: $LPE_TOKEN; none: no authentication).")
+            description = "Bearer token every call and metrics scrape must carry (default: $LPE_TOKEN; none: no"
+                    + " authentication). Visible in ps: prefer --token-file or $LPE_TOKEN.")
     String token;
+
+    @Option(names = "--token-file", description = "File whose first line is the bearer token (instead of --token).")
+    Path tokenFile;
 
     @Option(names = "--tls-cert", description = "PEM certificate chain; with --tls-key, serve TLS.")
     Path tlsCertificate;
@@ -91,17 +99,37 @@ public final class ServeCommand implements Callable<Integer> {
         }
         JobsConfig jobs = new JobsConfig(root, store != null ? store : home.resolve("runtime/jobs.db"), maxRunning,
                 maxQueued, maxBudget, new BatcherConfig(batchRows, Duration.ofMillis(batchDelayMillis)));
-        ServerConfig config = new ServerConfig(port, metricsPort(), token == null || token.isEmpty() ? null : token,
-                tlsCertificate, tlsKey, preload);
+        ServerConfig config = new ServerConfig(port, metricsPort(), token(), tlsCertificate, tlsKey, preload, bind);
         LpeServer server = Guice.createInjector(new ServerModule(config, jobs), new RuntimeModule(models))
                 .getInstance(LpeServer.class)
                 .start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "lpe-shutdown"));
-        System.out.println("lpe serve: listening on port " + server.port()
-                + (server.metricsPort() >= 0 ? ", metrics on http://localhost:" + server.metricsPort() + "/metrics" : ""));
+        String host = bind == null ? "localhost" : bind;
+        System.out.println("lpe serve: listening on " + (bind == null ? "port " : bind + " port ") + server.port()
+                + (server.metricsPort() >= 0 ? ", metrics on http://" + host + ":" + server.metricsPort() + "/metrics"
+                        : ""));
         System.out.flush();
         server.awaitTermination();
         return 0;
+    }
+
+    /** --token-file's first line, else --token / $LPE_TOKEN; null when none (no authentication). */
+    private String token() throws IOException {
+        if (tokenFile == null) {
+            return token == null || token.isEmpty() ? null : token;
+        }
+        if (token != null && !token.isEmpty() && System.getenv("LPE_TOKEN") == null) {
+            throw new IllegalArgumentException("give the token once: --token or --token-file, not both");
+        }
+        if (!Files.isRegularFile(tokenFile)) {
+            throw new IllegalArgumentException("--token-file " + tokenFile + " is not a readable file");
+        }
+        String first = Files.readAllLines(tokenFile).stream().findFirst().orElse("").strip();
+        if (first.isEmpty()) {
+            throw new IllegalArgumentException("--token-file " + tokenFile + ": the first line is empty; put the token"
+                    + " there");
+        }
+        return first;
     }
 
     private int metricsPort() {

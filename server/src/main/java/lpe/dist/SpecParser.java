@@ -221,6 +221,10 @@ final class SpecParser {
                         "weight " + w + " must be positive and finite (leave the token out instead of weight 0)");
             }
         }
+        if (Double.isInfinite(java.util.Arrays.stream(weights).sum())) {
+            throw new InvalidDistributionException(field, "the weights sum to more than the largest double (about "
+                    + "1.8e308); scale them down");
+        }
         return weights;
     }
 

@@ -142,6 +142,11 @@ public final class JobPlanner {
                 targets.add(new JobPlan.ResolvedTarget(id.getAsInt(), vocabulary.token(id.getAsInt())));
             }
         }
+        String refusal = distribution == null ? null : estimators.get(spec.method()).refusal(distribution);
+        if (refusal != null) {
+            bad.add(new Violation("spec.method", "method " + spec.method() + " cannot run on this distribution: "
+                    + refusal));
+        }
         if (!bad.isEmpty()) {
             throw new InvalidRequestException(bad);
         }

@@ -38,6 +38,7 @@ final class JobRun {
     private final long[] samplesDone;
     private final TargetEstimate[] current;
     private volatile Thread mainThread;
+    private boolean detached;
     private Job job;
     private long startNanos;
     private long lastPublishNanos;
@@ -62,6 +63,11 @@ final class JobRun {
 
     synchronized Job snapshot() {
         return job;
+    }
+
+    /** From now on the job's state is not written any more: the server is stopping (see JobRunner.close). */
+    synchronized void detach() {
+        detached = true;
     }
 
     /** Queued -> running; false if the job was cancelled while queued. */
@@ -154,7 +160,7 @@ final class JobRun {
         }
         lastPublishNanos = now;
         job = job.withProgress(progressNow(now));
-        if (now - lastPersistNanos >= PERSIST_EVERY_NANOS) {
+        if (now - lastPersistNanos >= PERSIST_EVERY_NANOS && !detached) {
             lastPersistNanos = now;
             store.update(job);
         }
@@ -251,6 +257,9 @@ final class JobRun {
     }
 
     private void change(Job next, String event) {
+        if (detached) {
+            return;
+        }
         job = next;
         store.update(job);
         logState(job, event);
@@ -266,7 +275,8 @@ final class JobRun {
     /** The one log line of a job's state change. */
     static void logState(Job job, String event) {
         log.info("job={} state={} event={} model={} method={} targets={} budget={} request_id={}{}", job.id(),
-                job.state(), event, job.spec().model(), job.spec().method(), job.spec().targets().size(),
-                job.spec().budget(), job.requestId(), job.reason().isEmpty() ? "" : " reason=\"" + job.reason() + "\"");
+                job.state(), event, LogText.escape(job.spec().model()), LogText.escape(job.spec().method()),
+                job.spec().targets().size(), job.spec().budget(), LogText.escape(job.requestId()),
+                job.reason().isEmpty() ? "" : " reason=\"" + LogText.escape(job.reason()) + "\"");
     }
 }

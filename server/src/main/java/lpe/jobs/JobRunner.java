@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * once returns that job again.
  *
  * <p>After a restart ({@link #recover()}), queued jobs start again and running ones are marked interrupted: estimators
- * keep no resumable state, so the last progress snapshot is reported, not resumed from.
+ * keep no resumable state, so the last progress snapshot is reported, not resumed from. A graceful stop
+ * ({@link #close()}) leaves the store as a kill does, so both restart the same way.
  */
 @Singleton
 public final class JobRunner implements AutoCloseable {
@@ -72,13 +73,19 @@ public final class JobRunner implements AutoCloseable {
                 .description("device time per finished job").register(meters);
     }
 
-    /**
-     * Validates and enqueues a job; a known request id returns its job instead. A model not yet loaded is loaded
-     * here, outside every lock: submits for other models, and every other call, go on meanwhile.
-     */
+    /** Validates and enqueues a job whose seed the client chose; see {@link #submit(JobSpec, String, boolean)}. */
     public Job submit(JobSpec spec, String requestId) {
+        return submit(spec, requestId, true);
+    }
+
+    /**
+     * Validates and enqueues a job. A known request id returns its job instead when the spec is the same (the seed
+     * compared only when the client chose it), and is refused naming the fields that differ otherwise. A model not
+     * yet loaded is loaded here, outside every lock: submits for other models, and every other call, go on meanwhile.
+     */
+    public Job submit(JobSpec spec, String requestId, boolean seedChosen) {
         Objects.requireNonNull(requestId, "requestId");
-        Optional<Job> known = known(requestId);
+        Optional<Job> known = known(requestId, spec, seedChosen);
         if (known.isPresent()) {
             return known.get();
         }
@@ -87,7 +94,7 @@ public final class JobRunner implements AutoCloseable {
         JobPlan plan = planner.plan(checked);
         try {
             synchronized (submitLock) {
-                known = known(requestId); // a submit with this request id may have been accepted during the load
+                known = known(requestId, spec, seedChosen); // one may have been accepted during the load
                 if (known.isPresent()) {
                     models.release(plan.model().name());
                     return known.get();
@@ -106,16 +113,28 @@ public final class JobRunner implements AutoCloseable {
         }
     }
 
-    /** The job a request id was already accepted for, if any. */
-    private Optional<Job> known(String requestId) {
+    /**
+     * The job a request id was already accepted for, if any; refused (ALREADY_EXISTS) naming the differing fields when
+     * that job's spec is not {@code spec}.
+     */
+    private Optional<Job> known(String requestId, JobSpec spec, boolean seedChosen) {
         if (requestId.isEmpty()) {
             return Optional.empty();
         }
         synchronized (submitLock) {
             Optional<Job> existing = store.findByRequestId(requestId);
-            existing.ifPresent(j -> log.info("job={} request_id={} resubmitted; returning the existing job", j.id(),
-                    requestId));
-            return existing.map(j -> get(j.id()));
+            if (existing.isEmpty()) {
+                return Optional.empty();
+            }
+            List<String> differ = existing.get().spec().differences(spec, seedChosen);
+            if (!differ.isEmpty()) {
+                throw new AlreadyExistsException("request_id '" + requestId + "' already names job "
+                        + existing.get().id() + " with a different spec (" + String.join(", ", differ)
+                        + " differ); use a new request_id for a new job");
+            }
+            log.info("job={} request_id={} resubmitted; returning the existing job", existing.get().id(),
+                    LogText.escape(requestId));
+            return Optional.of(get(existing.get().id()));
         }
     }
 
@@ -200,14 +219,16 @@ public final class JobRunner implements AutoCloseable {
         }
     }
 
-    /** Marks every job still queued or running as interrupted (graceful shutdown) and stops their work. */
+    /**
+     * Graceful shutdown: stops every job's work but leaves the store as a crash would (queued jobs QUEUED, running ones
+     * RUNNING with their last snapshot), so a restart on the same store treats both the same way ({@link #recover()}):
+     * a stop never loses more than a kill.
+     */
     @Override
     public void close() {
-        for (JobRun run : List.copyOf(active.values())) {
-            run.end(JobState.INTERRUPTED, "the server shut down while the job was " + run.snapshot().state().name()
-                    .toLowerCase());
-            run.stopWork();
-        }
+        List<JobRun> runs = List.copyOf(active.values());
+        runs.forEach(JobRun::detach); // all first: a stopped job frees its run slot, which a queued one could take
+        runs.forEach(JobRun::stopWork);
     }
 
     private NotFoundException unknownJob(String id) {

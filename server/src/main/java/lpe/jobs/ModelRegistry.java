@@ -184,10 +184,34 @@ public final class ModelRegistry implements AutoCloseable {
         }
         Path dir = root.resolve(name).normalize();
         if (!dir.getParent().equals(root) || !Files.isRegularFile(dir.resolve("config.json"))) {
-            throw new NotFoundException("model '" + name + "' is not under the model root " + root
+            throw new NotFoundException("model '" + name + "' is not under the model root"
                     + " (or has no config.json); ListModels shows the models there");
         }
+        checkInsideRoot(name, dir);
         return dir;
+    }
+
+    /**
+     * Refuses a model whose directory or files resolve (through symbolic links) outside the root: the root is the
+     * only place clients can make the server read. Links within the root (a Hugging Face cache's blobs) are fine.
+     */
+    private void checkInsideRoot(String name, Path dir) {
+        try {
+            Path realRoot = root.toRealPath();
+            List<Path> paths = new ArrayList<>(List.of(dir));
+            try (Stream<Path> files = Files.list(dir)) {
+                files.forEach(paths::add);
+            }
+            for (Path p : paths) {
+                if (!p.toRealPath().startsWith(realRoot)) {
+                    throw new InvalidRequestException("name", "model '" + name + "' links outside the model root ("
+                            + root.relativize(p) + " is a symbolic link to elsewhere); the server reads only under"
+                            + " its model root");
+                }
+            }
+        } catch (IOException e) {
+            throw new NotFoundException("model '" + name + "' cannot be read: " + e.getClass().getSimpleName());
+        }
     }
 
     @Override

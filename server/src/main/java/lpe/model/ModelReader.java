@@ -31,9 +31,11 @@ public final class ModelReader {
         if (config.architecture() == Architecture.GPT2) {
             weights = withGpt2Prefix(weights);
         }
+        // config.json's sizes are checked against the tensors before anything is allocated from them (a vocab_size
+        // of 2^31 - 1 would otherwise size the vocabulary's tables first)
+        checkEmbeddings(new Model(dir, config, weights, null));
         Vocabulary vocabulary = HfVocabulary.load(dir.resolve("tokenizer.json"), config.vocabularySize(), config.bosTokenId());
         Model model = new Model(dir, config, weights, vocabulary);
-        checkEmbeddings(model);
         log.info("loaded {} ({}, {} tensors) in {} ms", dir, config.architecture(), weights.size(),
                 (System.nanoTime() - start) / 1_000_000);
         return model;

@@ -227,4 +227,56 @@ class JobRunnerTest {
             assertEquals(done, g.runner.get("done"));
         }
     }
+
+    @Test
+    void aGracefulStopLosesNoQueuedJobAndLeavesRunningOnesAsAKillDoes() throws Exception {
+        String runningId;
+        String queuedId;
+        try (JobsFixture f = new JobsFixture(dir, 20, 1, 4)) {
+            runningId = f.runner.submit(JobsFixture.spec(List.of("t1"), 1 << 20, 1), "").id();
+            Waits.until(() -> f.runner.get(runningId).state() == JobState.RUNNING, "the first job to run");
+            queuedId = f.runner.submit(JobsFixture.spec(List.of("t3"), 96, 2), "req-q").id();
+            assertEquals(JobState.QUEUED, f.runner.get(queuedId).state());
+        } // the stop (SIGTERM's path: LpeServer.close -> JobRunner.close)
+        try (JobStore store = new JobStore(dir.resolve("jobs.db"))) {
+            assertEquals(JobState.RUNNING, store.find(runningId).orElseThrow().state(), "left as after a kill");
+            assertEquals(JobState.QUEUED, store.find(queuedId).orElseThrow().state(), "still queued");
+        }
+        try (JobsFixture g = new JobsFixture(dir, 0, 1, 4)) {
+            g.runner.recover();
+            assertEquals(JobState.INTERRUPTED, g.runner.get(runningId).state());
+            Job requeued = g.await(queuedId);
+            assertEquals(JobState.SUCCEEDED, requeued.state());
+            assertSameEstimate(direct(3, 96, 2), requeued.results().getFirst().estimate());
+        }
+    }
+
+    @Test
+    void aRequestIdWithADifferentSpecIsRefusedNamingTheDifference() throws Exception {
+        try (JobsFixture f = new JobsFixture(dir, 0, 4, 4)) {
+            Job a = f.runner.submit(JobsFixture.spec(List.of("t1"), 64, 1), "req-1");
+            AlreadyExistsException e = assertThrows(AlreadyExistsException.class,
+                    () -> f.runner.submit(JobsFixture.spec(List.of("t2"), 65, 1), "req-1"));
+            assertEquals("request_id 'req-1' already names job " + a.id() + " with a different spec (targets, budget"
+                    + " differ); use a new request_id for a new job", e.getMessage());
+            assertThrows(AlreadyExistsException.class, () -> f.runner.submit(JobsFixture.spec(List.of("t1"), 64, 2),
+                    "req-1"), "a seed the client chose is part of the spec");
+            assertEquals(a.id(), f.runner.submit(JobsFixture.spec(List.of("t1"), 64, 2), "req-1", false).id(),
+                    "a seed the server picked is not");
+            assertEquals(1, f.runner.list(null, 100, 0).size());
+        }
+    }
+
+    @Test
+    void exactEnumerationOfATooLargeDistributionIsRefusedAtSubmit() throws Exception {
+        try (JobsFixture f = new JobsFixture(dir, 0, 4, 4)) {
+            String sixteen = "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]";
+            String json = "{\"positions\": [" + String.join(", ", java.util.Collections.nCopies(6, sixteen)) + "]}";
+            InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> f.runner.submit(
+                    new JobSpec("m", null, json, List.of("t1"), "argmax", "exact", 10, null, 1), ""));
+            assertEquals("spec.method", e.violations().getFirst().field());
+            assertTrue(e.getMessage().contains("has 16777216 inputs, too many to enumerate"), e.getMessage());
+            assertEquals(0, f.runner.list(null, 100, 0).size(), "a refused job must not reach the store");
+        }
+    }
 }

@@ -23,7 +23,8 @@ final class JobsFixture implements AutoCloseable {
         loader = new FakeModels(sleepMillisPerBatch);
         models = new ModelRegistry(config, loader, meters);
         store = new JobStore(config.store());
-        JobPlanner planner = new JobPlanner(models, new FakeDistributions(), Set.of(new NaiveForTests(), new lpe.estimate.Qld()), config);
+        JobPlanner planner = new JobPlanner(models, new FakeDistributions(), Set.of(new NaiveForTests(), new lpe.estimate.Qld(),
+                new lpe.estimate.ExactEnumeration()), config);
         runner = new JobRunner(store, planner, models, config, meters, Clock.systemUTC());
     }
 

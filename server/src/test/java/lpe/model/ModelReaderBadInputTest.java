@@ -161,6 +161,20 @@ class ModelReaderBadInputTest {
         assertMentions(loadError(), "model.safetensors.index.json", "'weight_map' is missing");
     }
 
+    @Test
+    void aHugeVocabSizeIsRefusedByTheTensorShapesBeforeAnythingIsAllocated() throws IOException {
+        replaceInConfig("\"vocab_size\": 64", "\"vocab_size\": 2147483647");
+        assertMentions(loadError(), "weight 'model.embed_tokens.weight' has shape [64, 32]; expected [2147483647, 32]");
+    }
+
+    @Test
+    void aContextTooLongForTheDjlCausalMaskIsOneLine() throws IOException {
+        replaceInConfig("\"max_position_embeddings\": 64", "\"max_position_embeddings\": 2147483647");
+        Model model = new ModelReader().read(dir);
+        String m = assertThrows(IllegalArgumentException.class, () -> new lpe.engine.DjlEngine(model)).getMessage();
+        assertMentions(m, "max_position_embeddings 2147483647 is too long for the DJL engine's causal mask");
+    }
+
     private void replaceInConfig(String from, String to) throws IOException {
         String config = Files.readString(dir.resolve("config.json"));
         assertTrue(config.contains(from), "fixture config.json should contain " + from);
