@@ -1,6 +1,7 @@
 package lpe.cli;
 
 import com.google.inject.Guice;
+import com.google.inject.ProvisionException;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -16,6 +17,8 @@ import lpe.api.ServerModule;
 import lpe.batching.BatcherConfig;
 import lpe.jobs.JobsConfig;
 import lpe.jobs.ModelLoader;
+import lpe.jobs.StoreLocation;
+import lpe.jobs.StoreUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -24,7 +27,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code lpe serve}: the gRPC estimation server. Models are directory names under {@code --model-root}; jobs live in
- * the SQLite store {@code --store}, which a restarted server picks up (finished results kept, queued jobs rerun,
+ * the store {@code --store} (an SQLite file, or a PostgreSQL database), which a restarted server picks up (finished results kept, queued jobs rerun,
  * running ones marked interrupted). SIGTERM / Ctrl-C shut it down gracefully.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gRPC estimation server.")
@@ -39,8 +42,10 @@ public final class ServeCommand implements Callable<Integer> {
             + " (default: $LPE_MODEL_ROOT, else <repository>/models).")
     Path modelRoot;
 
-    @Option(names = "--store", description = "SQLite job store (default: <repository>/runtime/jobs.db).")
-    Path store;
+    @Option(names = "--store", defaultValue = "${env:LPE_STORE}", description = "Job store: an SQLite file in an"
+            + " existing directory, or postgresql://user:password@host:port/database (default: $LPE_STORE, else"
+            + " <repository>/runtime/jobs.db).")
+    String store;
 
     @Option(names = "--metrics-port", description = "Prometheus /metrics HTTP port (default 9464, or a free port"
             + " when 9464 is taken; -1 disables).")
@@ -89,19 +94,37 @@ public final class ServeCommand implements Callable<Integer> {
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException("--model-root " + root + " is not a directory");
         }
-        JobsConfig jobs = new JobsConfig(root, store != null ? store : home.resolve("runtime/jobs.db"), maxRunning,
-                maxQueued, maxBudget, new BatcherConfig(batchRows, Duration.ofMillis(batchDelayMillis)));
+        JobsConfig jobs = new JobsConfig(root, storeLocation(home), maxRunning, maxQueued, maxBudget,
+                new BatcherConfig(batchRows, Duration.ofMillis(batchDelayMillis)));
         ServerConfig config = new ServerConfig(port, metricsPort(), token == null || token.isEmpty() ? null : token,
                 tlsCertificate, tlsKey, preload);
-        LpeServer server = Guice.createInjector(new ServerModule(config, jobs), new RuntimeModule(models))
-                .getInstance(LpeServer.class)
-                .start();
+        LpeServer server;
+        try {
+            server = Guice.createInjector(new ServerModule(config, jobs), new RuntimeModule(models))
+                    .getInstance(LpeServer.class)
+                    .start();
+        } catch (ProvisionException e) {
+            if (e.getCause() instanceof StoreUnavailableException store) {
+                throw new UserError(store.getMessage(), store);
+            }
+            throw e;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "lpe-shutdown"));
         System.out.println("lpe serve: listening on port " + server.port()
                 + (server.metricsPort() >= 0 ? ", metrics on http://localhost:" + server.metricsPort() + "/metrics" : ""));
         System.out.flush();
         server.awaitTermination();
         return 0;
+    }
+
+    /** The named store; the default one's directory (the server's own runtime/) is created, a named one's is not. */
+    private StoreLocation storeLocation(Path home) throws IOException {
+        if (store != null && !store.isEmpty()) {
+            return StoreLocation.parse(store);
+        }
+        Path file = home.resolve("runtime/jobs.db");
+        Files.createDirectories(file.getParent());
+        return StoreLocation.sqlite(file);
     }
 
     private int metricsPort() {

@@ -357,7 +357,7 @@ public final class JobRunner implements AutoCloseable {
             job = job.withProgress(progressNow(now));
             if (now - lastPersistNanos >= PERSIST_EVERY_NANOS) {
                 lastPersistNanos = now;
-                store.update(job);
+                persist("progress");
             }
             publish();
         }
@@ -448,9 +448,18 @@ public final class JobRunner implements AutoCloseable {
                     deviceSeconds());
         }
 
+        /** Writes the snapshot; a store that cannot take it (full disk) is logged, and the job goes on. */
+        private void persist(String what) {
+            try {
+                store.update(job);
+            } catch (StoreUnavailableException e) {
+                log.error("job={} state={} {} not stored: {}", id, job.state(), what, e.getMessage());
+            }
+        }
+
         private void change(Job next, String event) {
             job = next;
-            store.update(job);
+            persist("state change");
             logState(job, event);
             if (job.state().isFinal()) {
                 finished.get(job.state()).increment();
