@@ -287,7 +287,7 @@ public final class JobStore implements AutoCloseable {
     }
 
     private StoreUnavailableException unavailable(String what, Throwable e) {
-        return new StoreUnavailableException("job store " + location + " " + (what.startsWith("cannot be") ? "" : ": ")
+        return new StoreUnavailableException("job store " + location + (what.startsWith("cannot be") ? " " : ": ")
                 + what + ": " + oneLine(e.getMessage()), e);
     }
 
