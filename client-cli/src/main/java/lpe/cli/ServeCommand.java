@@ -1,7 +1,7 @@
 package lpe.cli;
 
 import com.google.inject.Guice;
-import com.google.inject.ProvisionException;
+import com.google.inject.util.Modules;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -16,6 +16,7 @@ import lpe.api.ServerConfig;
 import lpe.api.ServerModule;
 import lpe.batching.BatcherConfig;
 import lpe.jobs.JobsConfig;
+import lpe.jobs.JobStore;
 import lpe.jobs.ModelLoader;
 import lpe.jobs.StoreLocation;
 import lpe.jobs.StoreUnavailableException;
@@ -98,17 +99,19 @@ public final class ServeCommand implements Callable<Integer> {
                 new BatcherConfig(batchRows, Duration.ofMillis(batchDelayMillis)));
         ServerConfig config = new ServerConfig(port, metricsPort(), token == null || token.isEmpty() ? null : token,
                 tlsCertificate, tlsKey, preload);
-        LpeServer server;
+        JobStore openedStore;
         try {
-            server = Guice.createInjector(new ServerModule(config, jobs), new RuntimeModule(models))
-                    .getInstance(LpeServer.class)
-                    .start();
-        } catch (ProvisionException e) {
-            if (e.getCause() instanceof StoreUnavailableException store) {
-                throw new UserError(store.getMessage(), store);
-            }
-            throw e;
+            openedStore = new JobStore(jobs.store());
+        } catch (StoreUnavailableException e) {
+            throw new UserError(e.getMessage(), e);
         }
+        // The store opened here, so that a store that cannot be used stops the server with its one line (inside
+        // Guice it would come wrapped in a provisioning error).
+        LpeServer server = Guice.createInjector(
+                        Modules.override(new ServerModule(config, jobs)).with(b -> b.bind(JobStore.class).toInstance(openedStore)),
+                        new RuntimeModule(models))
+                .getInstance(LpeServer.class)
+                .start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "lpe-shutdown"));
         System.out.println("lpe serve: listening on port " + server.port()
                 + (server.metricsPort() >= 0 ? ", metrics on http://localhost:" + server.metricsPort() + "/metrics" : ""));

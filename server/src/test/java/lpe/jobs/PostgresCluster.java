@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * {@link #newDatabase()} is an empty database of its own. A missing installation fails the test class; it is never
  * skipped.
  */
-final class PostgresCluster implements BeforeAllCallback, AfterAllCallback {
+public final class PostgresCluster implements BeforeAllCallback, AfterAllCallback {
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
     private Path bin;
@@ -79,7 +79,7 @@ final class PostgresCluster implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** A new empty database, as a {@code postgresql://} store. */
-    StoreLocation newDatabase() throws SQLException {
+    public StoreLocation newDatabase() throws SQLException {
         String name = "jobs" + DATABASES.incrementAndGet();
         try (Connection c = superuser(); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);

@@ -16,7 +16,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -174,23 +173,6 @@ class SqliteJobStoreTest extends JobStoreContract {
                     + " AND name = 'jobs_by_state'")) {
                 assertTrue(r.next());
             }
-        }
-    }
-
-    /** A store location whose file may grow to a few pages more than it has now. */
-    static final class FullDisk {
-        static StoreLocation limitedTo(Path file, int morePages) throws SQLException {
-            new JobStore(file).close();
-            int pages;
-            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement();
-                    ResultSet r = s.executeQuery("PRAGMA page_count")) {
-                r.next();
-                pages = r.getInt(1);
-            }
-            StoreLocation plain = StoreLocation.sqlite(file);
-            Properties pragmas = new Properties();
-            pragmas.setProperty("max_page_count", Integer.toString(pages + morePages));
-            return new StoreLocation(plain.kind(), plain.jdbcUrl(), pragmas, plain.display(), plain.file());
         }
     }
 }
