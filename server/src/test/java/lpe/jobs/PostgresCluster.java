@@ -29,10 +29,21 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class PostgresCluster implements BeforeAllCallback, AfterAllCallback {
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
+    private final boolean durable;
     private Path bin;
     private Path dir;
     private int port;
     private boolean asPostgresUser;
+
+    /** For tests: fsync off (a crash of the test machine may lose the throwaway cluster). */
+    public PostgresCluster() {
+        this(false);
+    }
+
+    /** {@code durable}: PostgreSQL's default fsync and synchronous commits, as a production server runs (benchmarks). */
+    public PostgresCluster(boolean durable) {
+        this.durable = durable;
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
@@ -66,7 +77,7 @@ public final class PostgresCluster implements BeforeAllCallback, AfterAllCallbac
     /** Starts the cluster (again) and waits until it accepts connections. */
     void start() throws Exception {
         run(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-l", dir.resolve("log").toString(),
-                "-w", "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off", "start");
+                "-w", "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1" + (durable ? "" : " -c fsync=off"), "start");
     }
 
     /** Stops it at once, as a crash would (open connections are cut). */
