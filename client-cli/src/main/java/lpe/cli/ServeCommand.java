@@ -120,14 +120,18 @@ public final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The named store; the default one's directory (the server's own runtime/) is created, a named one's is not. */
+    /**
+     * The named store, else {@code <repository>/runtime/jobs.db}. The server's own {@code runtime/} directory is
+     * created when missing; any other store's directory must exist (a mistyped path is refused, not created).
+     */
     private StoreLocation storeLocation(Path home) throws IOException {
-        if (store != null && !store.isEmpty()) {
-            return StoreLocation.parse(store);
+        StoreLocation location = store != null && !store.isEmpty() ? StoreLocation.parse(store)
+                : StoreLocation.sqlite(home.resolve("runtime/jobs.db"));
+        Path runtime = home.resolve("runtime").toAbsolutePath().normalize();
+        if (location.file() != null && runtime.equals(location.file().getParent())) {
+            Files.createDirectories(runtime);
         }
-        Path file = home.resolve("runtime/jobs.db");
-        Files.createDirectories(file.getParent());
-        return StoreLocation.sqlite(file);
+        return location;
     }
 
     private int metricsPort() {
