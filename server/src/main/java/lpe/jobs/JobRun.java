@@ -162,7 +162,7 @@ final class JobRun {
         job = job.withProgress(progressNow(now));
         if (now - lastPersistNanos >= PERSIST_EVERY_NANOS && !detached) {
             lastPersistNanos = now;
-            store.update(job);
+            persist("progress");
         }
         publish();
     }
@@ -256,12 +256,21 @@ final class JobRun {
                 deviceSeconds());
     }
 
+    /** Writes the snapshot; a store that cannot take it (full disk) is logged, and the job goes on. */
+    private void persist(String what) {
+        try {
+            store.update(job);
+        } catch (StoreUnavailableException e) {
+            log.error("job={} state={} {} not stored: {}", id, job.state(), what, e.getMessage());
+        }
+    }
+
     private void change(Job next, String event) {
         if (detached) {
             return;
         }
         job = next;
-        store.update(job);
+        persist("state change");
         logState(job, event);
         if (job.state().isFinal()) {
             onFinal.accept(job.state());
