@@ -26,6 +26,8 @@ final class ArgmaxEnumeration {
     double nearTieTotal;
     /** The argmax of every input, by index, when kept; else null. */
     final int[] argmax;
+    /** The top logit minus the runner-up's of every input, by index, when kept; else null. */
+    final float[] gap;
     private final double[] compensation;
 
     private ArgmaxEnumeration(long inputs, int vocabulary, double tieGap, boolean keepArgmax) {
@@ -35,9 +37,13 @@ final class ArgmaxEnumeration {
         this.compensation = new double[vocabulary];
         this.nearTieMass = new double[vocabulary];
         this.argmax = keepArgmax ? new int[Math.toIntExact(inputs)] : null;
+        this.gap = keepArgmax ? new float[Math.toIntExact(inputs)] : null;
     }
 
-    /** Enumerates every input of {@code d}; {@code progress} gets the number done after each batch. */
+    /**
+     * Enumerates every input of {@code d}, keeping each input's argmax and top-two gap if asked (at most 2^31 inputs);
+     * {@code progress} gets the number done after each batch.
+     */
     static ArgmaxEnumeration run(InputDistribution d, Engine engine, double tieGap, boolean keepArgmax,
             LongConsumer progress) {
         long inputs = d.supportSize();
@@ -73,8 +79,13 @@ final class ArgmaxEnumeration {
         compensation[top] = (t - p[top]) - y;
         p[top] = t;
         int close = 0;
-        for (float l : logits) {
-            close += logits[top] - l < tieGap ? 1 : 0;
+        float second = Float.NEGATIVE_INFINITY;
+        for (int v = 0; v < logits.length; v++) {
+            close += logits[top] - logits[v] < tieGap ? 1 : 0;
+            second = v == top ? second : Math.max(second, logits[v]);
+        }
+        if (gap != null) {
+            gap[(int) index] = logits[top] - second;
         }
         if (close > 1) {
             nearTieInputs++;
