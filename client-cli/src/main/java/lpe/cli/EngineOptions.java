@@ -8,11 +8,14 @@ import lpe.jobs.DjlModels;
 import lpe.jobs.ModelHandle;
 import lpe.jobs.ModelLoader;
 import lpe.jobs.NativeModels;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
- * {@code --engine}, {@code --device}, {@code --precision}: the engine that runs the rows (lpe serve, lpe bench server,
- * lpe generate, lpe logits).
+ * {@code --engine}, {@code --device}, {@code --precision}: the engine that runs the rows of every computing command
+ * (lpe serve, estimate, exact, ground-truth, demo, generate, logits, bench server). With {@code --server} the server's
+ * engine runs the rows (chosen by its lpe serve), so a command given both refuses them ({@link #refuseWithServer}).
  */
 public final class EngineOptions {
 
@@ -26,6 +29,31 @@ public final class EngineOptions {
     @Option(names = "--precision", defaultValue = "fp32", description = "Native engine arithmetic: fp32, tf32 or bf16"
             + " (default ${DEFAULT-VALUE}; README.md \"GPU engine\" gives their argmax agreement with fp32).")
     String precision;
+
+    /** The engine's name (djl or native), as given. */
+    String engine() {
+        return engine;
+    }
+
+    /** The precision's code (fp32, tf32, bf16), as given. */
+    String precision() {
+        return precision;
+    }
+
+    /** cpu or cuda: the kind of device without its index, so that shards on cuda:0 and cuda:1 count alike. */
+    String deviceKind() {
+        return device.startsWith("cuda") ? "cuda" : device;
+    }
+
+    /** With --server the rows run on the server's engine: an engine option given as well is refused by name. */
+    void refuseWithServer(CommandSpec command) {
+        for (String option : new String[] {"--engine", "--device", "--precision"}) {
+            if (command.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw new ParameterException(command.commandLine(), option + ": not available with --server (the"
+                        + " server's engine runs the rows; choose it with lpe serve " + option + ")");
+            }
+        }
+    }
 
     /** The model loader the options ask for; a device or library that cannot work is refused here, at start-up. */
     public ModelLoader models() {
