@@ -10,7 +10,6 @@ import lpe.jobs.ModelLoader;
 import lpe.jobs.NativeModels;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 /**
  * {@code --engine}, {@code --device}, {@code --precision}: the engine that runs the rows of every computing command
@@ -49,7 +48,7 @@ public final class EngineOptions {
     void refuseWithServer(CommandSpec command) {
         for (String option : new String[] {"--engine", "--device", "--precision"}) {
             if (command.commandLine().getParseResult().hasMatchedOption(option)) {
-                throw new ParameterException(command.commandLine(), option + ": not available with --server (the"
+                throw new UserError(option + ": not available with --server (the"
                         + " server's engine runs the rows; choose it with lpe serve " + option + ")");
             }
         }

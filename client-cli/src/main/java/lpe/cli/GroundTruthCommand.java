@@ -19,7 +19,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -84,12 +83,12 @@ public final class GroundTruthCommand implements Callable<Integer> {
         CountsFile result;
         if (merge != null) {
             if (model != null || dist != null || samples != null || shard != null) {
-                throw new ParameterException(spec.commandLine(), "--merge: takes only count files and --out (the"
+                throw new UserError("--merge: takes only count files and --out (the"
                         + " files say what they count)");
             }
             if (Files.exists(out) && merge.stream().noneMatch(p -> p.toAbsolutePath().normalize()
                     .equals(out.toAbsolutePath().normalize()))) {
-                throw new ParameterException(spec.commandLine(), "--out: " + out + " exists; --merge writes a new"
+                throw new UserError("--out: " + out + " exists; --merge writes a new"
                         + " file (name it among the --merge files to add to it)");
             }
             result = CountsFile.merge(merge);
@@ -123,13 +122,13 @@ public final class GroundTruthCommand implements Callable<Integer> {
             missing.add("--samples");
         }
         if (!missing.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), String.join(", ", missing) + ": required (or --merge)");
+            throw new UserError(String.join(", ", missing) + ": required (or --merge)");
         }
         if (samples <= 0) {
-            throw new ParameterException(spec.commandLine(), "--samples: must be positive, got " + samples);
+            throw new UserError("--samples: must be positive, got " + samples);
         }
         if (batch != null && batch <= 0) {
-            throw new ParameterException(spec.commandLine(), "--batch: must be positive, got " + batch);
+            throw new UserError("--batch: must be positive, got " + batch);
         }
     }
 
@@ -137,21 +136,21 @@ public final class GroundTruthCommand implements Callable<Integer> {
         requireRun();
         Shard slice = shard == null ? Shard.WHOLE : Shard.parse(shard);
         if (slice.count() > samples) {
-            throw new ParameterException(spec.commandLine(), "--shard: " + slice + " slices " + samples
+            throw new UserError("--shard: " + slice + " slices " + samples
                     + " samples into more shards than samples");
         }
         Path directory = LocalModels.resolve(model);
         String weights = Digests.weights(directory);
         try (ModelHandle handle = engines.open(directory)) {
             if (batch != null && !(handle.engine() instanceof NativeEngine)) {
-                throw new ParameterException(spec.commandLine(), "--batch: only with --engine native (the DJL"
+                throw new UserError("--batch: only with --engine native (the DJL"
                         + " engine runs batches of its own size)");
             }
             InputDistribution d;
             try {
                 d = Distributions.resolve(dist, handle.vocabulary(), Optional.ofNullable(corpus));
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--dist: " + e.getMessage(), e);
+                throw new UserError("--dist: " + e.getMessage(), e);
             }
             var setup = new CountsFile.Setup(model, weights, dist, Digests.distribution(d), engines.engine(),
                     engines.precision(), engines.deviceKind(), seed, samples);
@@ -204,7 +203,7 @@ public final class GroundTruthCommand implements Callable<Integer> {
                     previous.parts().stream().map(CountsFile.Part::shard).toList());
         }
         if (difference != null) {
-            throw new ParameterException(spec.commandLine(), "--out: " + out + " counts something else, so it is not"
+            throw new UserError("--out: " + out + " counts something else, so it is not"
                     + " resumed (given vs in the file: " + difference + "); give the same arguments or another --out");
         }
         commands.addAll(previous.commands());
@@ -212,9 +211,14 @@ public final class GroundTruthCommand implements Callable<Integer> {
         return new CountsFile(setup, previous.parts(), commands, previous.counts());
     }
 
-    /** This command line as it was given. */
+    /** This command line as it was given (arguments with spaces or quotes in single quotes). */
     private String command() {
-        return "lpe ground-truth " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        var words = new ArrayList<String>();
+        words.add("lpe");
+        for (String a : spec.commandLine().getParseResult().originalArgs()) {
+            words.add(a.matches("[A-Za-z0-9_@%+=:,./-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return String.join(" ", words);
     }
 
     /**
@@ -250,11 +254,11 @@ public final class GroundTruthCommand implements Callable<Integer> {
         requireRun();
         for (String option : new String[] {"--corpus", "--shard", "--batch"}) {
             if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
-                throw new ParameterException(spec.commandLine(), option + ": not available with --server");
+                throw new UserError(option + ": not available with --server");
             }
         }
         if (Files.exists(out)) {
-            throw new ParameterException(spec.commandLine(), "--out: " + out + " exists; a --server run writes a new"
+            throw new UserError("--out: " + out + " exists; a --server run writes a new"
                     + " file (it does not resume)");
         }
         int vocabulary;

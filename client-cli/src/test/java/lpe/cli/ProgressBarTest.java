@@ -45,8 +45,8 @@ class ProgressBarTest {
     @Test
     void theTimeLeftIsTheSamplesLeftAtTheCurrentRate() {
         var progress = Progress.newBuilder().setSamplesDone(1L << 30).setBudget(1L << 34).setRate(1e6).build();
-        // (2^34 - 2^30) / 1e6 = 16106.1 s -> 4h29m
-        assertEquals("[#.......................]   6%  1,073,741,824/17,179,869,184  1,000,000/s  ETA 4h29m",
+        // (2^34 - 2^30) / 1e6 = 16106.1 s = 4h28m26s -> 4h28m; 1/16 of 24 cells = 1.5 -> 2
+        assertEquals("[##......................]   6%  1,073,741,824/17,179,869,184  1,000,000/s  ETA 4h28m",
                 ProgressBar.render(progress));
         assertEquals("3m05s", ProgressBar.duration(184.2));
         assertEquals("3d04h", ProgressBar.duration(3 * 86400 + 4 * 3600 + 59));
