@@ -135,6 +135,11 @@ class NativeEngineChoiceTest {
     }
 
     @Test
+    void theDemoRunsOnTheNativeEngineAsTheEstimateCommandDoes() {
+        DemoCommandTest.assertDemoEqualsEstimate(NATIVE);
+    }
+
+    @Test
     void engineOptionsAreRefusedWithServerByName() {
         GroundTruthCommandTest.assertRefused(CliRun.of("estimate", "--model", "stories260K", "--server", at, "--dist",
                 "hex", "--target", "id:1", "--method", "naive", "--engine", "native"), "--engine: not available with"
