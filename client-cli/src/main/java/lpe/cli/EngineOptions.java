@@ -77,6 +77,12 @@ public final class EngineOptions {
     }
 
     private ModelLoader chooseModels() {
+        NativePrecision arithmetic;
+        try {
+            arithmetic = NativePrecision.parse(precision);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--precision: " + e.getMessage(), e);
+        }
         return switch (engine) {
             case "djl" -> {
                 if (!device.equals("cpu") || !precision.equals("fp32")) {
@@ -89,7 +95,11 @@ public final class EngineOptions {
                 if (device.startsWith("cuda")) {
                     keepDjlOffTheGpu();
                 }
-                yield new NativeModels(NativeLibrary.load(), device, NativePrecision.parse(precision));
+                if (arithmetic == NativePrecision.TF32 && !device.startsWith("cuda")) {
+                    throw new IllegalArgumentException("--precision tf32: only with --device cuda (TF32 is a GPU"
+                            + " tensor-core format; on the CPU it would be fp32 recorded as tf32)");
+                }
+                yield new NativeModels(NativeLibrary.load(), device, arithmetic);
             }
             default -> throw new IllegalArgumentException("--engine " + engine + " is not supported; expected djl or native");
         };
