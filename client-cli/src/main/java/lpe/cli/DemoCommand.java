@@ -10,15 +10,14 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import lpe.dist.Distributions;
 import lpe.dist.InputDistribution;
-import lpe.engine.DjlEngine;
 import lpe.estimate.Behavior;
 import lpe.estimate.Estimate;
 import lpe.estimate.EstimationProblem;
 import lpe.estimate.Itgis;
 import lpe.estimate.ProgressListener;
-import lpe.model.Model;
-import lpe.model.ModelReader;
+import lpe.jobs.ModelHandle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,6 +57,9 @@ public final class DemoCommand implements Callable<Integer> {
             description = "ITGIS samples (forward + backward passes each); default ${DEFAULT-VALUE}.")
     int budget;
 
+    @Mixin
+    EngineOptions engines;
+
     @Option(names = "--json", description = "Print one JSON object as the last line of stdout.")
     boolean json;
 
@@ -69,7 +71,13 @@ public final class DemoCommand implements Callable<Integer> {
             throw new UserError("lpe demo: the bundled model " + dir + " is missing (run ./lpe from a checkout of"
                     + " the repository)");
         }
-        Model model = new ModelReader().read(dir);
+        try (ModelHandle model = engines.open(dir)) {
+            run(model, dir);
+        }
+        return 0;
+    }
+
+    private void run(ModelHandle model, Path dir) {
         InputDistribution hex = Distributions.resolve(PRESET, model.vocabulary(), Optional.empty());
         int target = model.vocabulary().id(TARGET).orElseThrow(
                 () -> new UserError("lpe demo: target " + TARGET + " is not a token of " + dir));
@@ -81,13 +89,11 @@ public final class DemoCommand implements Callable<Integer> {
                 target);
         err.printf(Locale.ROOT, "  method        ITGIS (docs/methods.md), %,d samples, temperature %.2f, seed %d%n",
                 budget, TEMPERATURE, SEED);
-        Estimate e;
-        try (DjlEngine engine = new DjlEngine(model)) {
-            e = new Itgis().run(new EstimationProblem(hex, target, new Behavior.Argmax(), budget, TEMPERATURE, SEED),
-                    engine, progress(err));
-        }
+        err.printf(Locale.ROOT, "  engine        %s on %s in %s%n", engines.engine(), engines.deviceKind(),
+                engines.precision());
+        Estimate e = new Itgis().run(new EstimationProblem(hex, target, new Behavior.Argmax(), budget, TEMPERATURE,
+                SEED), model.engine(), progress(err));
         print(e, target);
-        return 0;
     }
 
     /** The terminal progress bar, or on a pipe one plain line per eighth of the budget. */

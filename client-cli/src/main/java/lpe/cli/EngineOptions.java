@@ -8,11 +8,13 @@ import lpe.jobs.DjlModels;
 import lpe.jobs.ModelHandle;
 import lpe.jobs.ModelLoader;
 import lpe.jobs.NativeModels;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --engine}, {@code --device}, {@code --precision}: the engine that runs the rows (lpe serve, lpe bench server,
- * lpe generate, lpe logits).
+ * {@code --engine}, {@code --device}, {@code --precision}: the engine that runs the rows of every computing command
+ * (lpe serve, estimate, exact, ground-truth, demo, generate, logits, bench server). With {@code --server} the server's
+ * engine runs the rows (chosen by its lpe serve), so a command given both refuses them ({@link #refuseWithServer}).
  */
 public final class EngineOptions {
 
@@ -26,6 +28,31 @@ public final class EngineOptions {
     @Option(names = "--precision", defaultValue = "fp32", description = "Native engine arithmetic: fp32, tf32 or bf16"
             + " (default ${DEFAULT-VALUE}; README.md \"GPU engine\" gives their argmax agreement with fp32).")
     String precision;
+
+    /** The engine's name (djl or native), as given. */
+    String engine() {
+        return engine;
+    }
+
+    /** The precision's code (fp32, tf32, bf16), as given. */
+    String precision() {
+        return precision;
+    }
+
+    /** cpu or cuda: the kind of device without its index, so that shards on cuda:0 and cuda:1 count alike. */
+    String deviceKind() {
+        return device.startsWith("cuda") ? "cuda" : device;
+    }
+
+    /** With --server the rows run on the server's engine: an engine option given as well is refused by name. */
+    void refuseWithServer(CommandSpec command) {
+        for (String option : new String[] {"--engine", "--device", "--precision"}) {
+            if (command.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw new UserError(option + ": not available with --server (the"
+                        + " server's engine runs the rows; choose it with lpe serve " + option + ")");
+            }
+        }
+    }
 
     /** The model loader the options ask for; a device or library that cannot work is refused here, at start-up. */
     public ModelLoader models() {
@@ -50,6 +77,12 @@ public final class EngineOptions {
     }
 
     private ModelLoader chooseModels() {
+        NativePrecision arithmetic;
+        try {
+            arithmetic = NativePrecision.parse(precision);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--precision: " + e.getMessage(), e);
+        }
         return switch (engine) {
             case "djl" -> {
                 if (!device.equals("cpu") || !precision.equals("fp32")) {
@@ -62,7 +95,11 @@ public final class EngineOptions {
                 if (device.startsWith("cuda")) {
                     keepDjlOffTheGpu();
                 }
-                yield new NativeModels(NativeLibrary.load(), device, NativePrecision.parse(precision));
+                if (arithmetic == NativePrecision.TF32 && !device.startsWith("cuda")) {
+                    throw new IllegalArgumentException("--precision tf32: only with --device cuda (TF32 is a GPU"
+                            + " tensor-core format; on the CPU it would be fp32 recorded as tf32)");
+                }
+                yield new NativeModels(NativeLibrary.load(), device, arithmetic);
             }
             default -> throw new IllegalArgumentException("--engine " + engine + " is not supported; expected djl or native");
         };

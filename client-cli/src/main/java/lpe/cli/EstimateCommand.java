@@ -4,14 +4,13 @@ import java.io.PrintWriter;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import lpe.dist.InputDistribution;
-import lpe.engine.DjlEngine;
 import lpe.estimate.Estimate;
 import lpe.estimate.EstimationProblem;
 import lpe.estimate.Estimator;
 import lpe.estimate.Estimators;
 import lpe.estimate.ProgressListener;
 import lpe.estimate.Tuning;
-import lpe.model.Model;
+import lpe.jobs.ModelHandle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,8 +19,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lpe estimate}: one method's estimate with its uncertainty and cost. In-process by default (CPU engine);
- * {@link #runInProcess} is the whole local path, so that a {@code --server} path can branch around it.
+ * {@code lpe estimate}: one method's estimate with its uncertainty and cost. In-process by default, on the engine of
+ * {@link EngineOptions}; {@link #runInProcess} is the whole local path, so that a {@code --server} path can branch
+ * around it. The same seed on the same engine gives the same estimate in-process and through a server: both run the
+ * same estimator with the same seed, and the server's batcher only regroups the rows (docs/ground-truth.md).
  */
 @Command(name = "estimate", mixinStandardHelpOptions = true,
         description = "Estimate P[behaviour] with naive, itgis, itgis-ce, mhis, qld, gld or auto (docs/methods.md).")
@@ -64,6 +65,9 @@ public final class EstimateCommand implements Callable<Integer> {
     boolean qldPublicCode;
 
     @Mixin
+    EngineOptions engines;
+
+    @Mixin
     ServerOptions server;
 
     @Option(names = "--detach", description = "With --server: submit the job, print {\"id\": ..} and return.")
@@ -75,6 +79,7 @@ public final class EstimateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (server.remote()) {
+            engines.refuseWithServer(spec);
             return new ServerJob(server, spec.commandLine().getOut()).run(jobSpec(), json, detach);
         }
         if (detach) {
@@ -110,17 +115,17 @@ public final class EstimateCommand implements Callable<Integer> {
         return job.build();
     }
 
-    /** The method's estimate on the local CPU engine. */
+    /** The method's estimate on the engine the options choose. */
     Result runInProcess(long s) {
         Estimator estimator = estimator();
         Tuning tuning = tuning();
         var behavior = problem.behavior(spec);
-        Model model = LocalModels.load(problem.model);
-        InputDistribution d = problem.distribution(model, spec);
-        TargetToken target = problem.target(model, spec);
         double t = temperature == null ? Double.NaN : temperature;
-        try (DjlEngine engine = new DjlEngine(model)) {
-            Estimate e = estimator.run(new EstimationProblem(d, target.id(), behavior, budget, t, s, tuning), engine,
+        try (ModelHandle model = engines.open(LocalModels.resolve(problem.model))) {
+            InputDistribution d = problem.distribution(model.vocabulary(), spec);
+            TargetToken target = problem.target(model.vocabulary(), spec);
+            Estimate e = estimator.run(new EstimationProblem(d, target.id(), behavior, budget, t, s, tuning),
+                    model.engine(),
                     progress());
             return new Result(target, e);
         } catch (IllegalArgumentException ex) {

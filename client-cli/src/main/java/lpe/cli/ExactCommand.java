@@ -3,13 +3,12 @@ package lpe.cli;
 import com.google.gson.JsonObject;
 import java.util.concurrent.Callable;
 import lpe.dist.InputDistribution;
-import lpe.engine.DjlEngine;
 import lpe.estimate.Behavior;
 import lpe.estimate.Estimate;
 import lpe.estimate.EstimationProblem;
 import lpe.estimate.ExactEnumeration;
 import lpe.estimate.ProgressListener;
-import lpe.model.Model;
+import lpe.jobs.ModelHandle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,7 +16,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code lpe exact}: the exact probability, by running every input of the distribution (at most 2^22 of them). */
+/**
+ * {@code lpe exact}: the exact probability, by running every input of the distribution (at most 2^22 of them) on the
+ * engine of {@link EngineOptions}.
+ */
 @Command(name = "exact", mixinStandardHelpOptions = true,
         description = "Exact probability by enumerating every input (refused above 2^22 = 4,194,304 inputs).")
 public final class ExactCommand implements Callable<Integer> {
@@ -32,6 +34,9 @@ public final class ExactCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    EngineOptions engines;
+
+    @Mixin
     ServerOptions server;
 
     @Option(names = "--detach", description = "With --server: submit the job, print {\"id\": ..} and return.")
@@ -40,6 +45,7 @@ public final class ExactCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (server.remote()) {
+            engines.refuseWithServer(spec);
             // the server runs exact enumeration as the estimator named "exact"; it ignores budget and seed
             if (problem.corpus != null) {
                 throw new ParameterException(spec.commandLine(), "--corpus: not available with --server (the server"
@@ -55,13 +61,12 @@ public final class ExactCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--detach: only with --server");
         }
         Behavior behavior = problem.behavior(spec);
-        Model model = LocalModels.load(problem.model);
-        InputDistribution d = problem.distribution(model, spec);
-        TargetToken target = problem.target(model, spec);
         Estimate e;
-        try (DjlEngine engine = new DjlEngine(model)) {
-            e = new ExactEnumeration().run(new EstimationProblem(d, target.id(), behavior, 1, Double.NaN, 0), engine,
-                    ProgressListener.NONE);
+        try (ModelHandle model = engines.open(LocalModels.resolve(problem.model))) {
+            InputDistribution d = problem.distribution(model.vocabulary(), spec);
+            TargetToken target = problem.target(model.vocabulary(), spec);
+            e = new ExactEnumeration().run(new EstimationProblem(d, target.id(), behavior, 1, Double.NaN, 0),
+                    model.engine(), ProgressListener.NONE);
         } catch (IllegalArgumentException ex) {
             throw new ParameterException(spec.commandLine(), "--dist: " + ex.getMessage(), ex);
         }

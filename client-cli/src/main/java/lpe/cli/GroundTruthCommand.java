@@ -1,44 +1,44 @@
 package lpe.cli;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.LongConsumer;
 import lpe.dist.Distributions;
 import lpe.dist.InputDistribution;
-import lpe.engine.DjlEngine;
+import lpe.engine.NativeEngine;
 import lpe.estimate.GroundTruth;
-import lpe.model.Model;
+import lpe.jobs.ModelHandle;
+import lpe.v1.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lpe ground-truth}: argmax counts for every token over N samples of D (docs/methods.md#ground-truth). The output file is
- * rewritten atomically after every 2^16 samples; running again with the same --out, model, dist and seed resumes
- * where it stopped (up to the new --samples). Shards are runs with different seeds; {@code --merge A B ...} adds them.
+ * {@code lpe ground-truth}: argmax counts for every token over samples of D, the paper's ground truth (docs/methods.md#ground-truth). Sample k of a
+ * seed's stream depends on (seed, k) alone on each engine ({@link GroundTruth} on DJL, the device-side loop
+ * {@link NativeEngine#sampleArgmaxCounts} on the native engine), so {@code --shard I/N} counts the I-th slice of
+ * [0, --samples) and N shards merge ({@code --merge}) into exactly one run's counts. The --out file
+ * ({@link CountsFile}) is rewritten atomically as counting goes; running again with the same arguments resumes it.
  *
- * <p>File: {@code {"model":..,"dist":..,"seeds":[..],"samples":..,"counts":[..one per token..]}}.
+ * <p>With {@code --server}: naive jobs on the server count the stream of {@code lpe estimate --method naive} with that
+ * seed (count = estimate × samples per token), written once at the end; no shards and no resume.
  */
 @Command(name = "ground-truth", mixinStandardHelpOptions = true,
-        description = "Argmax counts for every token by naive sampling (resumable; shards merge with --merge).")
+        description = "Argmax counts for every token by naive sampling (resumable; --shard I/N slices; --merge adds).")
 public final class GroundTruthCommand implements Callable<Integer> {
 
     /** The server's limit on the targets of one job. */
     private static final int MAX_TARGETS_PER_JOB = 256;
+    /** A native step aims at this many seconds between checkpoints of the file. */
+    private static final double STEP_SECONDS = 5;
 
     @Spec
     CommandSpec spec;
@@ -52,89 +52,214 @@ public final class GroundTruthCommand implements Callable<Integer> {
     @Option(names = "--corpus", description = "Text whose token frequencies weight the presets.")
     Path corpus;
 
-    @Option(names = "--samples", description = "Total samples this shard should have counted.")
+    @Option(names = "--samples", description = "Samples of the whole run: all shards give the same number.")
     Long samples;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of this shard (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the sample stream (default ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--shard", description = "I/N: count the I-th of N slices of the --samples samples (default 1/1).")
+    String shard;
+
+    @Option(names = "--batch", description = "Rows per device batch of the native engine (default 1024 on cpu, 16384"
+            + " on cuda).")
+    Integer batch;
 
     @Option(names = "--out", required = true, description = "The counts file (read to resume, then rewritten).")
     Path out;
 
-    @Option(names = "--merge", arity = "1..*", description = "Count files of shards (distinct seeds) to add into --out.")
+    @Option(names = "--merge", arity = "1..*", description = "Count files to add into --out (one setup, no sample"
+            + " twice, no gap).")
     List<Path> merge;
+
+    @Mixin
+    EngineOptions engines;
 
     @Mixin
     ServerOptions server;
 
-    /** The contents of a counts file. */
-    record Counts(String model, String dist, List<Long> seeds, long samples, long[] counts) {}
-
     @Override
     public Integer call() {
-        Counts result = merge != null ? merged() : server.remote() ? countedOnServer() : counted();
-        write(out, result);
+        CountsFile result;
+        if (merge != null) {
+            if (model != null || dist != null || samples != null || shard != null) {
+                throw new UserError("--merge: takes only count files and --out (the"
+                        + " files say what they count)");
+            }
+            if (Files.exists(out) && merge.stream().noneMatch(p -> p.toAbsolutePath().normalize()
+                    .equals(out.toAbsolutePath().normalize()))) {
+                throw new UserError("--out: " + out + " exists; --merge writes a new"
+                        + " file (name it among the --merge files to add to it)");
+            }
+            result = CountsFile.merge(merge);
+            result.write(out);
+        } else if (server.remote()) {
+            engines.refuseWithServer(spec);
+            result = countedOnServer();
+            result.write(out);
+        } else {
+            result = counted();
+        }
         JsonObject summary = new JsonObject();
         summary.addProperty("out", out.toString());
         summary.addProperty("samples", result.samples());
-        summary.add("seeds", new Gson().toJsonTree(result.seeds()));
-        long nonzero = java.util.Arrays.stream(result.counts()).filter(c -> c > 0).count();
-        summary.addProperty("tokens_seen", nonzero);
+        summary.addProperty("shards", String.join(",", result.parts().stream().map(CountsFile.Part::shard).toList()));
+        summary.addProperty("tokens_seen", Arrays.stream(result.counts()).filter(c -> c > 0).count());
         spec.commandLine().getOut().println(summary);
         spec.commandLine().getOut().flush();
         return 0;
     }
 
-    private Counts counted() {
-        if (model == null || dist == null || samples == null) {
-            throw new ParameterException(spec.commandLine(), "--model, --dist and --samples are required (or --merge)");
+    private void requireRun() {
+        List<String> missing = new ArrayList<>();
+        if (model == null) {
+            missing.add("--model");
+        }
+        if (dist == null) {
+            missing.add("--dist");
+        }
+        if (samples == null) {
+            missing.add("--samples");
+        }
+        if (!missing.isEmpty()) {
+            throw new UserError(String.join(", ", missing) + ": required (or --merge)");
         }
         if (samples <= 0) {
-            throw new ParameterException(spec.commandLine(), "--samples: must be positive, got " + samples);
+            throw new UserError("--samples: must be positive, got " + samples);
         }
-        Model m = LocalModels.load(model);
-        InputDistribution d;
-        try {
-            d = Distributions.resolve(dist, m.vocabulary(), Optional.ofNullable(corpus));
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--dist: " + e.getMessage(), e);
+        if (batch != null && batch <= 0) {
+            throw new UserError("--batch: must be positive, got " + batch);
         }
-        long[] counts = new long[m.config().vocabularySize()];
-        long done = 0;
-        if (Files.exists(out)) {
-            Counts previous = read(out);
-            if (!previous.model().equals(model) || !previous.dist().equals(dist)
-                    || !previous.seeds().equals(List.of(seed)) || previous.counts().length != counts.length) {
-                throw new ParameterException(spec.commandLine(), "--out: " + out + " holds counts for model "
-                        + previous.model() + ", dist " + previous.dist() + ", seeds " + previous.seeds()
-                        + "; to resume, give the same --model, --dist and --seed, or choose another file");
+    }
+
+    private CountsFile counted() {
+        requireRun();
+        Shard slice = shard == null ? Shard.WHOLE : Shard.parse(shard);
+        if (slice.count() > samples) {
+            throw new UserError("--shard: " + slice + " slices " + samples
+                    + " samples into more shards than samples");
+        }
+        Path directory = LocalModels.resolve(model);
+        String weights = Digests.weights(directory);
+        try (ModelHandle handle = engines.open(directory)) {
+            if (batch != null && !(handle.engine() instanceof NativeEngine)) {
+                throw new UserError("--batch: only with --engine native (the DJL"
+                        + " engine runs batches of its own size)");
             }
-            counts = previous.counts();
-            done = previous.samples();
+            InputDistribution d;
+            try {
+                d = Distributions.resolve(dist, handle.vocabulary(), Optional.ofNullable(corpus));
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--dist: " + e.getMessage(), e);
+            }
+            var setup = new CountsFile.Setup(model, weights, dist, Digests.distribution(d), engines.engine(),
+                    engines.precision(), engines.deviceKind(), seed, samples);
+            long first = slice.first(samples);
+            long end = slice.end(samples);
+            CountsFile start = resumed(setup, slice, handle.vocabulary().size());
+            long[] counts = start.counts();
+            long from = first + start.samples();
+            List<String> commands = start.commands();
+            var bar = ProgressBar.onTerminal();
+            long clock = System.nanoTime();
+            LongConsumer progress = upTo -> {
+                double seconds = (System.nanoTime() - clock) / 1e9;
+                bar.update(Progress.newBuilder().setSamplesDone(upTo - first).setBudget(end - first)
+                        .setRate(seconds > 0 ? (upTo - from) / seconds : 0).build());
+            };
+            LongConsumer save = upTo -> new CountsFile(setup, List.of(new CountsFile.Part(slice.toString(), first, end,
+                    upTo - first)), commands, counts).write(out);
+            save.accept(from);
+            if (handle.engine() instanceof NativeEngine nativeEngine) {
+                countNatively(nativeEngine, d, from, end, counts, save.andThen(progress));
+            } else {
+                GroundTruth.count(d, handle.engine(), seed, from, end, counts, n -> {
+                    if (n % GroundTruth.CHUNK == 0 || n == end) {
+                        save.accept(n);
+                    }
+                    progress.accept(n);
+                });
+            }
+            bar.finish();
+            return new CountsFile(setup, List.of(new CountsFile.Part(slice.toString(), first, end, end - first)),
+                    commands, counts);
         }
-        long[] c = counts;
-        try (DjlEngine engine = new DjlEngine(m)) {
-            GroundTruth.count(d, engine, seed, done, samples, c, n -> {
-                if (n % GroundTruth.CHUNK == 0 || n == samples) {
-                    write(out, new Counts(model, dist, List.of(seed), n, c));
-                }
-            });
+    }
+
+    /**
+     * The file to continue: --out's counts when it holds this setup and shard (anything else is refused, naming the
+     * first difference, and the file is left as it is), else zero counts; this command is added to its commands.
+     */
+    private CountsFile resumed(CountsFile.Setup setup, Shard slice, int vocabulary) {
+        List<String> commands = new ArrayList<>();
+        if (!Files.exists(out)) {
+            commands.add(command());
+            return new CountsFile(setup, List.of(), commands, new long[vocabulary]);
         }
-        return new Counts(model, dist, List.of(seed), Math.max(done, samples), c);
+        CountsFile previous = CountsFile.read(out);
+        String difference = setup.difference(previous.setup());
+        if (difference == null && (previous.parts().size() != 1 || !previous.parts().get(0).shard().equals(slice.toString()))) {
+            difference = "--shard " + slice + " vs " + String.join(",",
+                    previous.parts().stream().map(CountsFile.Part::shard).toList());
+        }
+        if (difference != null) {
+            throw new UserError("--out: " + out + " counts something else, so it is not"
+                    + " resumed (given vs in the file: " + difference + "); give the same arguments or another --out");
+        }
+        commands.addAll(previous.commands());
+        commands.add(command());
+        return new CountsFile(setup, previous.parts(), commands, previous.counts());
+    }
+
+    /** This command line as it was given (arguments with spaces or quotes in single quotes). */
+    private String command() {
+        var words = new ArrayList<String>();
+        words.add("lpe");
+        for (String a : spec.commandLine().getParseResult().originalArgs()) {
+            words.add(a.matches("[A-Za-z0-9_@%+=:,./-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return String.join(" ", words);
+    }
+
+    /**
+     * The native engine's device-side loop over samples [from, to), in steps that take about {@link #STEP_SECONDS}
+     * (each step's counts are copied back and the file checkpointed); the same counts as one call.
+     */
+    private void countNatively(NativeEngine engine, InputDistribution d, long from, long to, long[] counts,
+            LongConsumer checkpoint) {
+        long rows = batch != null ? batch : engines.deviceKind().equals("cuda") ? 16384 : 1024;
+        long step = rows;
+        for (long at = from; at < to; ) {
+            long n = Math.min(step, to - at);
+            long started = System.nanoTime();
+            long[] c = engine.sampleArgmaxCounts(d, n, rows, seed, at);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            for (int v = 0; v < counts.length; v++) {
+                counts[v] += c[v];
+            }
+            at += n;
+            checkpoint.accept(at);
+            if (Thread.currentThread().isInterrupted()) {
+                throw new java.util.concurrent.CancellationException("ground truth interrupted");
+            }
+            step = Math.max(rows, Math.min(step * 4, (long) (n * STEP_SECONDS / Math.max(seconds, 1e-3))));
+        }
     }
 
     /**
      * The counts by naive sampling on the server: naive jobs serve every target from the same rows, so one job per 256
-     * tokens (the server's limit of targets per job) with this seed, and count = estimate × samples for each token. The
-     * file is written once, at the end (no resume), and counts the server's sample stream, not the in-process one.
+     * tokens (the server's limit of targets per job) with this seed, and count = estimate × samples for each token.
      */
-    private Counts countedOnServer() {
-        if (model == null || dist == null || samples == null || samples <= 0) {
-            throw new ParameterException(spec.commandLine(), "--model, --dist and a positive --samples are required");
+    private CountsFile countedOnServer() {
+        requireRun();
+        for (String option : new String[] {"--corpus", "--shard", "--batch"}) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw new UserError(option + ": not available with --server");
+            }
         }
-        if (corpus != null) {
-            throw new ParameterException(spec.commandLine(), "--corpus: not available with --server (the server"
-                    + " never reads client files)");
+        if (Files.exists(out)) {
+            throw new UserError("--out: " + out + " exists; a --server run writes a new"
+                    + " file (it does not resume)");
         }
         int vocabulary;
         try (var client = server.connect()) {
@@ -155,72 +280,10 @@ public final class GroundTruthCommand implements Callable<Integer> {
                 }
             });
         }
-        return new Counts(model, dist, List.of(seed), samples, counts);
-    }
-
-    private Counts merged() {
-        List<Counts> shards = new ArrayList<>();
-        for (Path p : merge) {
-            shards.add(read(p));
-        }
-        Counts first = shards.get(0);
-        long[] total = new long[first.counts().length];
-        List<Long> seeds = new ArrayList<>();
-        Set<Long> seen = new HashSet<>();
-        long n = 0;
-        for (int k = 0; k < shards.size(); k++) {
-            Counts s = shards.get(k);
-            if (!s.model().equals(first.model()) || !s.dist().equals(first.dist()) || s.counts().length != total.length) {
-                throw new ParameterException(spec.commandLine(), "--merge: " + merge.get(k) + " counts model "
-                        + s.model() + ", dist " + s.dist() + "; " + merge.get(0) + " counts model " + first.model()
-                        + ", dist " + first.dist());
-            }
-            for (long sd : s.seeds()) {
-                if (!seen.add(sd)) {
-                    throw new ParameterException(spec.commandLine(), "--merge: seed " + sd + " appears in more than"
-                            + " one file; shards need distinct seeds or their samples are counted twice");
-                }
-                seeds.add(sd);
-            }
-            for (int v = 0; v < total.length; v++) {
-                total[v] += s.counts()[v];
-            }
-            n += s.samples();
-        }
-        return new Counts(first.model(), first.dist(), seeds, n, total);
-    }
-
-    private Counts read(Path file) {
-        try {
-            Counts c = new Gson().fromJson(Files.readString(file), Counts.class);
-            if (c == null || c.counts() == null || c.seeds() == null || c.model() == null || c.dist() == null) {
-                throw new ParameterException(spec.commandLine(), file + ": not a ground-truth counts file");
-            }
-            return c;
-        } catch (IOException | com.google.gson.JsonParseException e) {
-            throw new ParameterException(spec.commandLine(), file + ": cannot read counts: " + e.getMessage(), e);
-        }
-    }
-
-    /** Writes to a temporary file beside {@code file}, then renames it over: a crash never leaves half a file. */
-    private static void write(Path file, Counts counts) {
-        try {
-            Path dir = file.toAbsolutePath().getParent();
-            Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            JsonObject o = new JsonObject();
-            o.addProperty("model", counts.model());
-            o.addProperty("dist", counts.dist());
-            o.add("seeds", new Gson().toJsonTree(counts.seeds()));
-            o.addProperty("samples", counts.samples());
-            JsonArray c = new JsonArray();
-            for (long x : counts.counts()) {
-                c.add(x);
-            }
-            o.add("counts", c);
-            Files.writeString(tmp, o.toString());
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        // the server's weights and engine are not visible from here: a file no local run's file merges with
+        String unknown = "unknown (counted through " + server.server() + ")";
+        var setup = new CountsFile.Setup(model, unknown, dist, unknown, "server", unknown, unknown, seed, samples);
+        return new CountsFile(setup, List.of(new CountsFile.Part("naive-jobs", 0, samples, samples)),
+                List.of(command()), counts);
     }
 }

@@ -5,7 +5,7 @@ import java.util.Optional;
 import lpe.dist.Distributions;
 import lpe.dist.InputDistribution;
 import lpe.estimate.Behavior;
-import lpe.model.Model;
+import lpe.model.Vocabulary;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -36,15 +36,15 @@ final class ProblemOptions {
         }
     }
 
-    InputDistribution distribution(Model m, CommandSpec spec) {
+    InputDistribution distribution(Vocabulary vocabulary, CommandSpec spec) {
         try {
-            return Distributions.resolve(dist, m.vocabulary(), Optional.ofNullable(corpus));
+            return Distributions.resolve(dist, vocabulary, Optional.ofNullable(corpus));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--dist: " + e.getMessage(), e);
         }
     }
 
-    TargetToken target(Model m, CommandSpec spec) {
-        return TargetToken.parse(target, m.vocabulary(), spec);
+    TargetToken target(Vocabulary vocabulary, CommandSpec spec) {
+        return TargetToken.parse(target, vocabulary, spec);
     }
 }

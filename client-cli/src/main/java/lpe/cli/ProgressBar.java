@@ -8,7 +8,7 @@ import lpe.v1.Progress;
 
 /**
  * A one-line progress bar on a terminal's stderr: samples done of the budget, the current estimate with its 95%
- * interval, and the rate. Redraws in place with a carriage return; {@link #finish()} ends the line.
+ * interval, the rate and the time left at that rate. Redraws in place with a carriage return; {@link #finish()} ends the line.
  */
 final class ProgressBar {
 
@@ -73,7 +73,7 @@ final class ProgressBar {
     }
 
     /**
-     * E.g. {@code [##########..............]  42%  27,525/65,536  p=3.10e-07 [1.20e-07, 5.00e-07]  2,345/s}; several
+     * E.g. {@code [##########..............]  42%  27,525/65,536  p=3.10e-07 [1.20e-07, 5.00e-07]  2,345/s  ETA 17s}; several
      * targets show the first estimate and how many more there are.
      */
     static String render(Progress p) {
@@ -93,6 +93,25 @@ final class ProgressBar {
                 line.append(String.format(Locale.ROOT, " (+%d targets)", p.getCurrentCount() - 1));
             }
         }
-        return line.append(String.format(Locale.ROOT, "  %,.0f/s", p.getRate())).toString();
+        line.append(String.format(Locale.ROOT, "  %,.0f/s", p.getRate()));
+        if (p.getRate() > 0 && p.getSamplesDone() < p.getBudget()) {
+            line.append("  ETA ").append(duration((p.getBudget() - p.getSamplesDone()) / p.getRate()));
+        }
+        return line.toString();
+    }
+
+    /** 42s, 3m05s, 2h05m, 3d04h: two units at most. */
+    static String duration(double seconds) {
+        long s = (long) Math.ceil(seconds);
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        }
+        if (s < 86400) {
+            return String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60);
+        }
+        return String.format(Locale.ROOT, "%dd%02dh", s / 86400, s % 86400 / 3600);
     }
 }

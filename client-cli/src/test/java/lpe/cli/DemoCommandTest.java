@@ -56,4 +56,29 @@ class DemoCommandTest {
         assertTrue(lo <= estimate && estimate <= hi, "interval must contain the estimate: " + o);
         assertEquals(DemoCommand.REFERENCE, o.get("reference").getAsString());
     }
+
+    @Test
+    void theDemoIsTheEstimateCommandWithItsFixedChoices() {
+        assertDemoEqualsEstimate();
+    }
+
+    /** lpe demo with 512 samples and {@code engine} equals lpe estimate of the demo's model, dist, target, T and seed. */
+    static void assertDemoEqualsEstimate(String... engine) {
+        System.setProperty("lpe.home", ROOT.toString());
+        var demoArgs = new java.util.ArrayList<>(java.util.List.of("demo", "--budget", "512", "--json"));
+        demoArgs.addAll(java.util.List.of(engine));
+        CliRun demo = CliRun.of(demoArgs.toArray(String[]::new));
+        assertEquals(0, demo.exit(), demo.err());
+        var estimateArgs = new java.util.ArrayList<>(java.util.List.of("estimate", "--model",
+                ROOT.resolve(DemoCommand.MODEL).toString(), "--dist", DemoCommand.PRESET, "--target", DemoCommand.TARGET,
+                "--method", "itgis", "--temperature", Double.toString(DemoCommand.TEMPERATURE), "--seed",
+                Long.toString(DemoCommand.SEED), "--budget", "512", "--json"));
+        estimateArgs.addAll(java.util.List.of(engine));
+        CliRun estimate = CliRun.of(estimateArgs.toArray(String[]::new));
+        assertEquals(0, estimate.exit(), estimate.err());
+        for (String field : java.util.List.of("estimate", "std_error", "ci95", "ess", "forward_passes",
+                "backward_passes", "seed", "target")) {
+            assertEquals(estimate.json().get(field), demo.json().get(field), field);
+        }
+    }
 }

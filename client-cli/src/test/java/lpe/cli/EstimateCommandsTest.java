@@ -125,40 +125,6 @@ class EstimateCommandsTest {
                 "too many to enumerate; exact enumeration is limited to 2^22 = 4194304");
     }
 
-    @Test
-    void groundTruthResumesToTheSameCountsAndMergesShards() throws Exception {
-        String m = model.toString();
-        String s = spec.toString();
-        Path whole = dir.resolve("whole.json");
-        Path resumed = dir.resolve("resumed.json");
-        Path other = dir.resolve("other.json");
-        Path merged = dir.resolve("merged.json");
-        assertEquals(0, CliRun.of("ground-truth", "--model", m, "--dist", s, "--samples", "1200", "--seed", "3", "--out", whole.toString()).exit());
-        assertEquals(0, CliRun.of("ground-truth", "--model", m, "--dist", s, "--samples", "700", "--seed", "3", "--out", resumed.toString()).exit());
-        CliRun resume = CliRun.of("ground-truth", "--model", m, "--dist", s, "--samples", "1200", "--seed", "3", "--out", resumed.toString());
-        assertEquals(0, resume.exit(), resume.err());
-        JsonObject a = new Gson().fromJson(Files.readString(whole), JsonObject.class);
-        JsonObject b = new Gson().fromJson(Files.readString(resumed), JsonObject.class);
-        assertEquals(1200, b.get("samples").getAsLong());
-        assertEquals(a.get("counts"), b.get("counts"));
-        assertEquals(0, CliRun.of("ground-truth", "--model", m, "--dist", s, "--samples", "500", "--seed", "4", "--out", other.toString()).exit());
-        CliRun merge = CliRun.of("ground-truth", "--merge", whole.toString(), other.toString(), "--out", merged.toString());
-        assertEquals(0, merge.exit(), merge.err());
-        JsonObject c = new Gson().fromJson(Files.readString(merged), JsonObject.class);
-        JsonObject o = new Gson().fromJson(Files.readString(other), JsonObject.class);
-        assertEquals(1700, c.get("samples").getAsLong());
-        for (int v = 0; v < 512; v++) {
-            assertEquals(a.getAsJsonArray("counts").get(v).getAsLong() + o.getAsJsonArray("counts").get(v).getAsLong(),
-                    c.getAsJsonArray("counts").get(v).getAsLong());
-        }
-        assertError(CliRun.of("ground-truth", "--merge", whole.toString(), resumed.toString(), "--out", dir.resolve("x.json").toString()),
-                "--merge: seed 3 appears in more than one file");
-        assertError(CliRun.of("ground-truth", "--model", m, "--dist", s, "--samples", "1300", "--seed", "5", "--out", whole.toString()),
-                "to resume, give the same --model, --dist and --seed");
-        assertError(CliRun.of("ground-truth", "--model", m, "--dist", s, "--samples", "0", "--out", dir.resolve("y.json").toString()),
-                "--samples: must be positive, got 0");
-    }
-
     private static void assertError(CliRun run, String expected) {
         assertNotEquals(0, run.exit(), "should fail: " + expected);
         assertTrue(run.err().contains(expected), "stderr should contain '" + expected + "':\n" + run.err());

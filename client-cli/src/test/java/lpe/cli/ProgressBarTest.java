@@ -14,7 +14,7 @@ class ProgressBarTest {
         var progress = Progress.newBuilder().setSamplesDone(16384).setBudget(65536).setRate(2345.4)
                 .addCurrent(FakeEstimationService.estimate(3.1e-7, 1.0e-7, 16384)).build();
         // 16384/65536 = 25% -> 6 of 24 cells; interval 3.1e-7 -/+ 1.96e-7
-        assertEquals("[######..................]  25%  16,384/65,536  p=3.10e-07 [1.14e-07, 5.06e-07]  2,345/s",
+        assertEquals("[######..................]  25%  16,384/65,536  p=3.10e-07 [1.14e-07, 5.06e-07]  2,345/s  ETA 21s",
                 ProgressBar.render(progress));
     }
 
@@ -42,6 +42,16 @@ class ProgressBarTest {
         assertTrue(drawn.contains("\r[########################] 100%  1,024/1,024  p=3.00e-06 [1.00e-06, 5.00e-06]  "),
                 drawn);
         assertTrue(drawn.matches("(?s).*[0-9,]+/s\\u001b\\[K\n"), "rate, then the line ends when done: " + drawn);
+    }
+
+    @Test
+    void theTimeLeftIsTheSamplesLeftAtTheCurrentRate() {
+        var progress = Progress.newBuilder().setSamplesDone(1L << 30).setBudget(1L << 34).setRate(1e6).build();
+        // (2^34 - 2^30) / 1e6 = 16106.1 s = 4h28m26s -> 4h28m; 1/16 of 24 cells = 1.5 -> 2
+        assertEquals("[##......................]   6%  1,073,741,824/17,179,869,184  1,000,000/s  ETA 4h28m",
+                ProgressBar.render(progress));
+        assertEquals("3m05s", ProgressBar.duration(184.2));
+        assertEquals("3d04h", ProgressBar.duration(3 * 86400 + 4 * 3600 + 59));
     }
 
     @Test

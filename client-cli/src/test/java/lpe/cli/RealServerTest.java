@@ -78,6 +78,25 @@ class RealServerTest {
     }
 
     @Test
+    void naiveAndItgisOnTheServerEqualTheInProcessRunBitForBit() throws Exception {
+        Path spec = dir.resolve("same.json");
+        Files.writeString(spec, GroundTruthCommandTest.SPEC);
+        for (String method : List.of("naive", "itgis")) {
+            // id 360: p about 0.04 under this spec, so both methods see hits in 256 samples
+            String[] request = {"--dist", spec.toString(), "--target", "id:360", "--method", method, "--budget", "256",
+                "--seed", "6", "--json"};
+            JsonObject local = json(concat(new String[] {"estimate", "--model", root.resolve("stories260K").toString()},
+                    request));
+            JsonObject remote = json(concat(new String[] {"estimate", "--model", "stories260K", "--server", at},
+                    request));
+            for (String field : List.of("estimate", "std_error", "ci95", "ess", "forward_passes", "backward_passes")) {
+                assertEquals(local.get(field), remote.get(field), method + " " + field);
+            }
+            assertTrue(local.get("estimate").getAsDouble() > 0, method + " saw hits: " + local);
+        }
+    }
+
+    @Test
     void exactOnTheServerEqualsTheInProcessExactProbability() throws Exception {
         Path spec = dir.resolve("small.json");
         Files.writeString(spec, "{\"name\": \"small\", \"positions\": [{\"id\": 1}, {\"ids\": [300, 301, 302, 303, 304,"
@@ -120,6 +139,14 @@ class RealServerTest {
                 "--target", "id:" + top, "--json").get("probability").getAsDouble();
         double frequency = array.get(top).getAsDouble() / n;
         assertEquals(p, frequency, 5 * Math.sqrt(p * (1 - p) / n), "token " + top);
+
+        // the documented relation: through a server, the counts are those of lpe estimate --method naive, same seed
+        for (int v : new int[] {top, 400}) {
+            double naive = json("estimate", "--model", root.resolve("stories260K").toString(), "--dist", spec.toString(),
+                    "--target", "id:" + v, "--method", "naive", "--budget", Integer.toString(n), "--seed", "3", "--json")
+                    .get("estimate").getAsDouble();
+            assertEquals(Math.round(naive * n), array.get(v).getAsLong(), "token " + v);
+        }
     }
 
     @Test

@@ -3,7 +3,7 @@ package lpe.estimate;
 import java.util.EnumSet;
 import java.util.function.LongConsumer;
 import lpe.dist.InputDistribution;
-import lpe.engine.Argmax;
+import lpe.engine.Logits;
 import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
 import lpe.engine.Output;
@@ -70,7 +70,7 @@ final class ArgmaxEnumeration {
     }
 
     private void add(long index, float[] logits, double probability) {
-        int top = Argmax.of(logits);
+        int top = Logits.argmax(logits);
         if (argmax != null) {
             argmax[(int) index] = top;
         }

@@ -16,7 +16,7 @@ import lpe.engine.NativeEngine;
 import lpe.engine.NativeLibrary;
 import lpe.engine.NativePrecision;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 
 /**
  * Regenerates the development suite's exact files (docs/devsuite.md): enumerates each named entry (default: all) on
@@ -46,7 +46,7 @@ public final class DevSuiteGenerator {
                 : names.stream().map(DevSuite::entry).toList();
         NativeLibrary library = NativeLibrary.load();
         for (DevSuite.Entry entry : entries) {
-            Model model = new ModelLoader().load(entry.modelDirectory(root));
+            Model model = new ModelReader().read(entry.modelDirectory(root));
             InputDistribution d = entry.distribution(model.vocabulary());
             long start = System.nanoTime();
             ArgmaxEnumeration e;

@@ -12,7 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import lpe.dist.InputDistribution;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.Vocabulary;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +38,7 @@ class DevSuiteTest {
         Map<String, Vocabulary> vocabularies = new HashMap<>();
         for (DevSuite.Entry entry : DevSuite.entries()) {
             Vocabulary vocabulary = vocabularies.computeIfAbsent(entry.model(),
-                    m -> new ModelLoader().load(entry.modelDirectory(repositoryRoot())).vocabulary());
+                    m -> new ModelReader().read(entry.modelDirectory(repositoryRoot())).vocabulary());
             InputDistribution d = entry.distribution(vocabulary);
             DevSuite.Exact exact = entry.exact();
             assertEquals(d.supportSize(), exact.inputs(), entry.name() + ": inputs enumerated");

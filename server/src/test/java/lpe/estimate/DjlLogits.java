@@ -12,7 +12,7 @@ import lpe.engine.DjlEngine;
 import lpe.engine.EngineRequest;
 import lpe.engine.Output;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 
 /**
  * Runs DjlEngine in a JVM of its own (DJL's libtorch and the native engine's cannot share a process): for each
@@ -25,7 +25,7 @@ public final class DjlLogits {
 
     public static void main(String[] args) throws IOException {
         for (int a = 0; a + 2 < args.length; a += 3) {
-            Model model = new ModelLoader().load(Path.of(args[a]));
+            Model model = new ModelReader().read(Path.of(args[a]));
             int[][] rows = readRows(Path.of(args[a + 1]));
             try (DjlEngine engine = new DjlEngine(model);
                     DataOutputStream out = new DataOutputStream(new BufferedOutputStream(

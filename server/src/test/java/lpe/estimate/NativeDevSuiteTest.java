@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import lpe.dist.InputDistribution;
-import lpe.engine.Argmax;
+import lpe.engine.Logits;
 import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
 import lpe.engine.EngineResult;
@@ -24,7 +24,7 @@ import lpe.engine.NativeLibrary;
 import lpe.engine.NativePrecision;
 import lpe.engine.Output;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +51,7 @@ class NativeDevSuiteTest {
     static void enumerateTheMiniEntry() {
         library = nativeLibrary();
         mini = DevSuite.entry(MINI);
-        Model model = new ModelLoader().load(mini.modelDirectory(DevSuiteTest.repositoryRoot()));
+        Model model = new ModelReader().read(mini.modelDirectory(DevSuiteTest.repositoryRoot()));
         miniDistribution = mini.distribution(model.vocabulary());
         try (NativeEngine engine = NativeEngine.open(library, model, "cpu", NativePrecision.FP32)) {
             miniEnumeration = ArgmaxEnumeration.run(miniDistribution, engine, DevSuiteGenerator.TIE_GAP, true, done -> {});
@@ -115,7 +115,7 @@ class NativeDevSuiteTest {
         Map<String, Model> models = new HashMap<>();
         for (DevSuite.Entry entry : DevSuite.entries()) {
             Model model = models.computeIfAbsent(entry.model(),
-                    m -> new ModelLoader().load(entry.modelDirectory(DevSuiteTest.repositoryRoot())));
+                    m -> new ModelReader().read(entry.modelDirectory(DevSuiteTest.repositoryRoot())));
             InputDistribution d = entry.distribution(model.vocabulary());
             SplittableRandom random = new SplittableRandom(entry.name().hashCode());
             long[] indices = entry.equals(mini) ? java.util.stream.LongStream.range(0, d.supportSize()).toArray()
@@ -161,8 +161,8 @@ class NativeDevSuiteTest {
             float[][] n = nativeLogits.get(entry);
             float[][] d = djlLogits.get(entry);
             for (int r = 0; r < n.length; r++) {
-                int a = Argmax.of(n[r]);
-                int b = Argmax.of(d[r]);
+                int a = Logits.argmax(n[r]);
+                int b = Logits.argmax(d[r]);
                 rowsCompared++;
                 if (a != b) {
                     flips++;
@@ -177,11 +177,11 @@ class NativeDevSuiteTest {
         long nearTieInputs = 0;
         for (int i = 0; i < miniEnumeration.inputs; i++) {
             double q = ArgmaxEnumeration.probability(miniDistribution, i);
-            pDjl[Argmax.of(miniDjl[i])] += q;
+            pDjl[Logits.argmax(miniDjl[i])] += q;
             if (miniEnumeration.gap[i] < tie) {
                 nearTieInputs++;
                 nearTie[miniEnumeration.argmax[i]] += q;
-                nearTie[Argmax.of(miniDjl[i])] += q;
+                nearTie[Logits.argmax(miniDjl[i])] += q;
             }
         }
         for (int v = 0; v < pDjl.length; v++) {
