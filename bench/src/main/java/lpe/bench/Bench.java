@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  * internal error, with its stack trace under {@code --verbose}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks and the paper's evaluation.",
-        subcommands = {EngineBench.class, EstimatorBench.class, ServerBench.class})
+        subcommands = {EngineBench.class, EstimatorBench.class, ServerBench.class, PaperBench.class})
 public final class Bench implements Runnable {
 
     static final int EXIT_FAILED = 1;
