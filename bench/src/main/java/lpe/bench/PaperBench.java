@@ -65,7 +65,7 @@ final class PaperBench implements Callable<Integer> {
     /** The server's limit on the targets of one job. */
     static final int MAX_TARGETS_PER_JOB = 256;
 
-    @Option(names = "--ground-truth", arity = "1..*", required = true, paramLabel = "FILE",
+    @Option(names = "--ground-truth", arity = "1..*", paramLabel = "FILE",
             description = "Count files of lpe ground-truth; several files of one (model, dist) are merged.")
     List<Path> groundTruth;
 
@@ -131,6 +131,9 @@ final class PaperBench implements Callable<Integer> {
     @Option(names = "--token", defaultValue = "${env:LPE_TOKEN}", description = "Bearer token of --server (default: $LPE_TOKEN).")
     String token;
 
+    @Option(names = "--score-only", description = "Score the results file as it is (e.g. after a GPU run cut short); run nothing.")
+    boolean scoreOnly;
+
     @Mixin
     EngineChoice engine;
 
@@ -143,6 +146,13 @@ final class PaperBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkNumbers();
+        if (scoreOnly) {
+            PaperResults existing = PaperResults.existing(out);
+            return score(existing, existing.settings());
+        }
+        if (groundTruth == null) {
+            throw new IllegalArgumentException("--ground-truth FILE... is required (or --score-only)");
+        }
         List<String> methodList = methods();
         List<Pair> pairs = pairs();
         PaperResults results = PaperResults.open(out, new PaperResults.Settings(budget, seed, targets, pMin, pMax));
@@ -165,9 +175,13 @@ final class PaperBench implements Callable<Integer> {
                 }
             }
         }
+        return score(results, new PaperResults.Settings(budget, seed, targets, pMin, pMax));
+    }
+
+    private int score(PaperResults results, PaperResults.Settings settings) {
         Path scoresFile = scores != null ? scores : defaultScores(out);
-        PaperSummary summary = PaperSummary.of(results.estimates(), folds, seed);
-        summary.write(scoresFile, new PaperResults.Settings(budget, seed, targets, pMin, pMax), out);
+        PaperSummary summary = PaperSummary.of(results.estimates(), folds, settings.seed());
+        summary.write(scoresFile, settings, out);
         PrintWriter stdout = spec.commandLine().getOut();
         summary.print(stdout);
         stdout.println("raw results: " + out + "; scores: " + scoresFile);

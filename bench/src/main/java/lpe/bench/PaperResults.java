@@ -71,6 +71,30 @@ final class PaperResults {
         return results;
     }
 
+    /** An existing results file as it is, with the settings it was run with (for scoring alone). */
+    static PaperResults existing(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--out: no results file " + file + " to score");
+        }
+        PaperResults results = new PaperResults(file);
+        try {
+            results.readExisting();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--out: cannot read " + file + ": " + e.getMessage(), e);
+        }
+        if (results.lines.isEmpty() || !results.lines.getFirst().get("kind").getAsString().equals("settings")) {
+            throw new IllegalArgumentException("--out " + file + " does not start with the settings of lpe bench paper");
+        }
+        return results;
+    }
+
+    /** The settings the file was started with. */
+    Settings settings() {
+        JsonObject o = lines.getFirst();
+        return new Settings(o.get("budget").getAsLong(), o.get("seed").getAsLong(), o.get("targets").getAsInt(),
+                o.get("p_min").getAsDouble(), o.get("p_max").getAsDouble());
+    }
+
     private void readExisting() throws IOException {
         String text = Files.readString(file);
         String[] raw = text.split("\n", -1);

@@ -88,6 +88,10 @@ class PaperBenchTest {
             }
         }
         assertTrue(run.out().contains("gelu-1l: mean IS loss after the fit"), run.out());
+        String scored = Files.readString(dir.resolve("results.scores.json"));
+        BenchRun scoreOnly = BenchRun.of("paper", "--score-only", "--out", out.toString());
+        assertEquals(0, scoreOnly.exit(), scoreOnly.err());
+        assertEquals(scored, Files.readString(dir.resolve("results.scores.json")));
 
         String before = Files.readString(out);
         BenchRun again = BenchRun.of(args(out));
