@@ -40,6 +40,8 @@ type result struct {
 	Estimate       float64    `json:"estimate"`
 	StdError       float64    `json:"std_error"`
 	CI95           [2]float64 `json:"ci95"`
+	IntervalKind   string     `json:"interval_kind"`
+	UpperBoundOnly bool       `json:"upper_bound_only"`
 	ESS            float64    `json:"ess"`
 	ForwardPasses  int64      `json:"forward_passes"`
 	BackwardPasses int64      `json:"backward_passes"`
@@ -142,6 +144,7 @@ func main() {
 	}
 	e := job.GetResult().Estimates[0]
 	out, _ := json.Marshal(result{e.Method, target{e.Target.GetId(), e.Target.GetToken()}, e.Estimate, e.StdError,
-		[2]float64{e.Ci95Low, e.Ci95High}, e.Ess, e.ForwardPasses, e.BackwardPasses, e.Seconds, e.Seed})
+		[2]float64{e.Ci95Low, e.Ci95High},
+		strings.ToLower(strings.TrimPrefix(e.IntervalKind.String(), "INTERVAL_KIND_")), e.UpperBoundOnly, e.Ess, e.ForwardPasses, e.BackwardPasses, e.Seconds, e.Seed})
 	fmt.Println(string(out))
 }

@@ -12,7 +12,7 @@ import uuid
 
 import grpc
 
-from lpe.v1 import estimation_pb2, estimation_pb2_grpc
+from lpe.v1 import common_pb2, estimation_pb2, estimation_pb2_grpc
 
 PRESETS = {"hex", "camel", "colon", "if", "caps", "english", "spanish", "icl"}
 
@@ -39,6 +39,8 @@ def as_json(e):
         "estimate": e.estimate,
         "std_error": e.std_error,
         "ci95": [e.ci95_low, e.ci95_high],
+        "interval_kind": common_pb2.IntervalKind.Name(e.interval_kind)[len("INTERVAL_KIND_"):].lower(),
+        "upper_bound_only": e.upper_bound_only,
         "ess": e.ess,
         "forward_passes": e.forward_passes,
         "backward_passes": e.backward_passes,

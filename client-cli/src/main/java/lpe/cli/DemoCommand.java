@@ -79,7 +79,7 @@ public final class DemoCommand implements Callable<Integer> {
                 PRESET, hex.length() - 1, hex.position(1).size(), Math.log10(hex.position(1).size()) * (hex.length() - 1));
         err.printf(Locale.ROOT, "  target        %s (id %d), behaviour: argmax of the next-token logits%n", TARGET,
                 target);
-        err.printf(Locale.ROOT, "  method        ITGIS (METHODS.md §3.1), %,d samples, temperature %.2f, seed %d%n",
+        err.printf(Locale.ROOT, "  method        ITGIS (docs/methods.md), %,d samples, temperature %.2f, seed %d%n",
                 budget, TEMPERATURE, SEED);
         Estimate e;
         try (DjlEngine engine = new DjlEngine(model)) {
@@ -115,17 +115,18 @@ public final class DemoCommand implements Callable<Integer> {
     private void print(Estimate e, int target) {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            JsonObject o = EstimateCommand.toJson(new EstimateCommand.Result(new TargetToken(target, TARGET), e));
+            JsonObject o = JobJson.estimate(JobJson.toProto(e, new TargetToken(target, TARGET)));
             o.addProperty("model", MODEL);
             o.addProperty("dist", PRESET);
             o.addProperty("reference", REFERENCE);
             out.println(o);
         } else {
-            out.printf(Locale.ROOT, "estimate   %.3e  (std error %.2e)%n95%% CI     [%.3e, %.3e]%n"
+            out.printf(Locale.ROOT, "estimate   %.3e  (std error %.2e)%n95%% CI     %s%n"
                             + "ESS        %.1f of %,d samples%ncost       %,d forward + %,d backward passes, %.1f s%n"
                             + "reference  %s%n"
                             + "plain sampling would need about %.1e samples to see this output once.%n",
-                    e.estimate(), e.stdError(), e.ci95Low(), e.ci95High(), e.ess(), e.samples(), e.forwardPasses(),
+                    e.estimate(), e.stdError(), EstimateTable.interval(JobJson.toProto(e, new TargetToken(target,
+                            TARGET))), e.ess(), e.samples(), e.forwardPasses(),
                     e.backwardPasses(), e.seconds(), REFERENCE, e.estimate() > 0 ? 1 / e.estimate() : Double.NaN);
         }
         out.flush();

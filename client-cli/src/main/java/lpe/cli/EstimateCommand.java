@@ -1,9 +1,6 @@
 package lpe.cli;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.io.PrintWriter;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import lpe.dist.InputDistribution;
@@ -13,6 +10,7 @@ import lpe.estimate.EstimationProblem;
 import lpe.estimate.Estimator;
 import lpe.estimate.Estimators;
 import lpe.estimate.ProgressListener;
+import lpe.estimate.Tuning;
 import lpe.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +24,7 @@ import picocli.CommandLine.Spec;
  * {@link #runInProcess} is the whole local path, so that a {@code --server} path can branch around it.
  */
 @Command(name = "estimate", mixinStandardHelpOptions = true,
-        description = "Estimate P[behaviour] with naive, itgis, mhis, qld or gld (METHODS.md §3).")
+        description = "Estimate P[behaviour] with naive, itgis, mhis, qld or gld (docs/methods.md).")
 public final class EstimateCommand implements Callable<Integer> {
 
     @Spec
@@ -43,13 +41,25 @@ public final class EstimateCommand implements Callable<Integer> {
     int budget;
 
     @Option(names = "--temperature",
-            description = "Proposal temperature for itgis/mhis (default: the rule in lpe.estimate.TemperatureRule).")
+            description = "Proposal temperature for itgis/mhis (default: chosen by --temperature-rule).")
     Double temperature;
+
+    @Option(names = "--temperature-rule", description = "How an unset temperature is chosen: adaptive (default; "
+            + "ITGIS pilots a grid of temperatures on part of the budget) or paper-table (the paper's table).")
+    String temperatureRule;
+
+    @Option(names = "--defensive-share", description = "itgis/mhis: alpha, the share of samples drawn from the "
+            + "distribution itself, in (0, 1); bounds every weight by 1/alpha. Default 0.1.")
+    Double defensiveShare;
+
+    @Option(names = "--pilot-fraction", description = "itgis with the adaptive rule: share of the budget spent on "
+            + "pilots, in (0, 0.5]. Default 0.25.")
+    Double pilotFraction;
 
     @Option(names = "--seed", description = "Random seed (default: a fresh one, reported in the result).")
     Long seed;
 
-    @Option(names = "--qld-public-code", description = "QLD as the paper's public code computes it (METHODS.md §3.7).")
+    @Option(names = "--qld-public-code", description = "QLD as the paper's public code computes it (docs/methods.md).")
     boolean qldPublicCode;
 
     @Mixin
@@ -85,20 +95,31 @@ public final class EstimateCommand implements Callable<Integer> {
         if (qldPublicCode) {
             throw new ParameterException(spec.commandLine(), "--qld-public-code: not available with --server");
         }
-        return JobSpecs.of(problem.model, problem.dist, problem.target, problem.behavior, method, budget, temperature,
-                seed).build();
+        var job = JobSpecs.of(problem.model, problem.dist, problem.target, problem.behavior, method, budget,
+                temperature, seed);
+        if (defensiveShare != null) {
+            job.setDefensiveShare(defensiveShare);
+        }
+        if (pilotFraction != null) {
+            job.setPilotFraction(pilotFraction);
+        }
+        if (temperatureRule != null) {
+            job.setTemperatureRule(temperatureRule);
+        }
+        return job.build();
     }
 
     /** The method's estimate on the local CPU engine. */
     Result runInProcess(long s) {
         Estimator estimator = estimator();
+        Tuning tuning = tuning();
         var behavior = problem.behavior(spec);
         Model model = LocalModels.load(problem.model);
         InputDistribution d = problem.distribution(model, spec);
         TargetToken target = problem.target(model, spec);
         double t = temperature == null ? Double.NaN : temperature;
         try (DjlEngine engine = new DjlEngine(model)) {
-            Estimate e = estimator.run(new EstimationProblem(d, target.id(), behavior, budget, t, s), engine,
+            Estimate e = estimator.run(new EstimationProblem(d, target.id(), behavior, budget, t, s, tuning), engine,
                     progress());
             return new Result(target, e);
         } catch (IllegalArgumentException ex) {
@@ -108,6 +129,25 @@ public final class EstimateCommand implements Callable<Integer> {
 
     /** An estimate and the target it is for. */
     record Result(TargetToken target, Estimate estimate) {}
+
+    /** The tuning options, each checked and named when out of range. */
+    private Tuning tuning() {
+        if (defensiveShare != null && !(defensiveShare > 0 && defensiveShare < 1)) {
+            throw new ParameterException(spec.commandLine(), "--defensive-share: must be in (0, 1), got "
+                    + defensiveShare);
+        }
+        if (pilotFraction != null && !(pilotFraction > 0 && pilotFraction <= 0.5)) {
+            throw new ParameterException(spec.commandLine(), "--pilot-fraction: must be in (0, 0.5], got "
+                    + pilotFraction);
+        }
+        if (temperatureRule != null && !temperatureRule.equals("adaptive") && !temperatureRule.equals("paper-table")) {
+            throw new ParameterException(spec.commandLine(), "--temperature-rule: '" + temperatureRule
+                    + "' is unknown; use adaptive or paper-table");
+        }
+        return new Tuning(defensiveShare != null ? defensiveShare : Tuning.DEFAULT_DEFENSIVE_SHARE,
+                pilotFraction != null ? pilotFraction : Tuning.DEFAULT_PILOT_FRACTION,
+                "paper-table".equals(temperatureRule));
+    }
 
     private Estimator estimator() {
         try {
@@ -123,40 +163,9 @@ public final class EstimateCommand implements Callable<Integer> {
     }
 
     private void print(Result r) {
-        Estimate e = r.estimate();
+        lpe.v1.Estimate e = JobJson.toProto(r.estimate(), r.target());
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(toJson(r));
-        } else {
-            out.printf(Locale.ROOT, "method    %s%ntarget    %s (id %d)%nestimate  %.4e  (std error %.2e)%n"
-                            + "95%% CI    [%.4e, %.4e]%nESS       %.1f%ncost      %,d forward + %,d backward passes, %.2f s%n"
-                            + "seed      %d%n",
-                    e.method(), r.target().token(), r.target().id(), e.estimate(), e.stdError(), e.ci95Low(),
-                    e.ci95High(), e.ess(), e.forwardPasses(), e.backwardPasses(), e.seconds(), e.seed());
-        }
+        out.println(json ? JobJson.estimate(e).toString() : EstimateTable.format(e));
         out.flush();
-    }
-
-    /** DESIGN.md's JSON: method, target {id, token}, estimate, std_error, ci95, ess, passes, seconds, seed. */
-    static JsonObject toJson(Result r) {
-        Estimate e = r.estimate();
-        JsonObject o = new JsonObject();
-        o.addProperty("method", e.method());
-        JsonObject target = new JsonObject();
-        target.addProperty("id", r.target().id());
-        target.addProperty("token", r.target().token());
-        o.add("target", target);
-        o.addProperty("estimate", e.estimate());
-        o.addProperty("std_error", e.stdError());
-        JsonArray ci = new JsonArray();
-        ci.add(e.ci95Low());
-        ci.add(e.ci95High());
-        o.add("ci95", ci);
-        o.addProperty("ess", e.ess());
-        o.addProperty("forward_passes", e.forwardPasses());
-        o.addProperty("backward_passes", e.backwardPasses());
-        o.addProperty("seconds", e.seconds());
-        o.addProperty("seed", e.seed());
-        return o;
     }
 }

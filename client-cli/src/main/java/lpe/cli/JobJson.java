@@ -12,7 +12,10 @@ final class JobJson {
 
     private JobJson() {}
 
-    /** What {@code lpe estimate --json} prints: method, target, estimate, std_error, ci95, ess, passes, seconds, seed. */
+    /**
+     * What {@code lpe estimate --json} prints: method, target, estimate, std_error, ci95, interval_kind,
+     * upper_bound_only, ess, passes, seconds, seed.
+     */
     static JsonObject estimate(Estimate e) {
         var o = new JsonObject();
         o.addProperty("method", e.getMethod());
@@ -26,6 +29,8 @@ final class JobJson {
         ci.add(e.getCi95Low());
         ci.add(e.getCi95High());
         o.add("ci95", ci);
+        o.addProperty("interval_kind", intervalKind(e.getIntervalKind()));
+        o.addProperty("upper_bound_only", e.getUpperBoundOnly());
         o.addProperty("ess", e.getEss());
         o.addProperty("forward_passes", e.getForwardPasses());
         o.addProperty("backward_passes", e.getBackwardPasses());
@@ -51,6 +56,33 @@ final class JobJson {
             o.add("result", JsonNull.INSTANCE);
         }
         return o;
+    }
+
+    /** The interval kind as JSON spells it: weighted_gamma, zero_hit_bound, ... ("unspecified" for old results). */
+    static String intervalKind(lpe.v1.IntervalKind kind) {
+        return kind == lpe.v1.IntervalKind.UNRECOGNIZED
+                ? "unrecognized"
+                : kind.name().substring("INTERVAL_KIND_".length()).toLowerCase(Locale.ROOT);
+    }
+
+    /** The in-process estimate {@code e} of {@code target} as the server would send it. */
+    static Estimate toProto(lpe.estimate.Estimate e, TargetToken target) {
+        return Estimate.newBuilder()
+                .setMethod(e.method())
+                .setTarget(lpe.v1.Target.newBuilder().setId(target.id()).setToken(target.token()))
+                .setEstimate(e.estimate())
+                .setStdError(e.stdError())
+                .setCi95Low(e.ci95Low())
+                .setCi95High(e.ci95High())
+                .setIntervalKind(lpe.v1.IntervalKind.valueOf("INTERVAL_KIND_" + e.intervalKind().name()))
+                .setUpperBoundOnly(e.upperBoundOnly())
+                .setEss(e.ess())
+                .setSamples(e.samples())
+                .setForwardPasses(e.forwardPasses())
+                .setBackwardPasses(e.backwardPasses())
+                .setSeconds(e.seconds())
+                .setSeed(e.seed())
+                .build();
     }
 
     /** queued, running, succeeded, failed, cancelled, interrupted. */

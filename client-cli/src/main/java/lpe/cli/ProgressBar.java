@@ -42,7 +42,7 @@ final class ProgressBar {
             bar.update(Progress.newBuilder().setSamplesDone(done).setBudget(budget)
                     .setRate(seconds > 0 ? done / seconds : 0)
                     .addCurrent(Estimate.newBuilder().setEstimate(partial.estimate()).setCi95Low(partial.ci95Low())
-                            .setCi95High(partial.ci95High()))
+                            .setCi95High(partial.ci95High()).setUpperBoundOnly(partial.upperBoundOnly()))
                     .build());
             if (done >= budget) {
                 bar.finish();
@@ -85,8 +85,10 @@ final class ProgressBar {
                         p.getSamplesDone(), p.getBudget()));
         if (p.getCurrentCount() > 0) {
             Estimate e = p.getCurrent(0);
-            line.append(String.format(Locale.ROOT, "  p=%.2e [%.2e, %.2e]", e.getEstimate(), e.getCi95Low(),
-                    e.getCi95High()));
+            line.append(e.getUpperBoundOnly()
+                    ? String.format(Locale.ROOT, "  p=0 (no hit; p<=%.2e)", e.getCi95High())
+                    : String.format(Locale.ROOT, "  p=%.2e [%.2e, %.2e]", e.getEstimate(), e.getCi95Low(),
+                            e.getCi95High()));
             if (p.getCurrentCount() > 1) {
                 line.append(String.format(Locale.ROOT, " (+%d targets)", p.getCurrentCount() - 1));
             }

@@ -32,8 +32,10 @@ class ProgressBarTest {
         var bytes = new java.io.ByteArrayOutputStream();
         var listener = ProgressBar.inProcess(new ProgressBar(new java.io.PrintStream(bytes, true,
                 java.nio.charset.StandardCharsets.UTF_8)));
-        listener.update(512, 1024, new lpe.estimate.Estimate("itgis", 2e-6, 1e-6, 5e-7, 4e-6, 100, 512, 512, 512, 1, 3));
-        listener.update(1024, 1024, new lpe.estimate.Estimate("itgis", 3e-6, 1e-6, 1e-6, 5e-6, 200, 1024, 1024, 1024, 2, 3));
+        listener.update(512, 1024, new lpe.estimate.Estimate("itgis", 2e-6, 1e-6, 5e-7, 4e-6,
+                lpe.estimate.IntervalKind.WEIGHTED_GAMMA, false, 100, 512, 512, 512, 1, 3));
+        listener.update(1024, 1024, new lpe.estimate.Estimate("itgis", 3e-6, 1e-6, 1e-6, 5e-6,
+                lpe.estimate.IntervalKind.WEIGHTED_GAMMA, false, 200, 1024, 1024, 1024, 2, 3));
         String drawn = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(drawn.startsWith("\r[############............]  50%  512/1,024  p=2.00e-06 [5.00e-07, 4.00e-06]  "),
                 drawn);

@@ -41,7 +41,10 @@ final class ProtoMapper {
                 p.getMethod(),
                 p.getBudget(),
                 p.hasTemperature() ? p.getTemperature() : null,
-                seed);
+                seed,
+                p.hasDefensiveShare() ? p.getDefensiveShare() : null,
+                p.hasPilotFraction() ? p.getPilotFraction() : null,
+                p.getTemperatureRule().isEmpty() ? null : p.getTemperatureRule());
     }
 
     static lpe.v1.JobSpec toProto(JobSpec s) {
@@ -63,6 +66,15 @@ final class ProtoMapper {
         }
         if (s.temperature() != null) {
             b.setTemperature(s.temperature());
+        }
+        if (s.defensiveShare() != null) {
+            b.setDefensiveShare(s.defensiveShare());
+        }
+        if (s.pilotFraction() != null) {
+            b.setPilotFraction(s.pilotFraction());
+        }
+        if (s.temperatureRule() != null) {
+            b.setTemperatureRule(s.temperatureRule());
         }
         return b.build();
     }
@@ -118,6 +130,10 @@ final class ProtoMapper {
                 .setStdError(e.stdError())
                 .setCi95Low(e.ci95Low())
                 .setCi95High(e.ci95High())
+                .setIntervalKind(e.intervalKind() == null
+                        ? lpe.v1.IntervalKind.INTERVAL_KIND_UNSPECIFIED
+                        : lpe.v1.IntervalKind.valueOf("INTERVAL_KIND_" + e.intervalKind().name()))
+                .setUpperBoundOnly(e.upperBoundOnly())
                 .setEss(e.ess())
                 .setSamples(e.samples())
                 .setForwardPasses(e.forwardPasses())

@@ -41,7 +41,7 @@ final class ActivationSamples {
             done += count;
             double seconds = (System.nanoTime() - start) / 1e9;
             // nothing is estimated until all samples are in: the partial result says so with the interval [0, 1]
-            progress.update(done, n, new Estimate(method, 0, 0, 0, 1, 0, done, done, 0, seconds, problem.seed()));
+            progress.update(done, n, Estimate.of(method, 0, 0, Interval.NONE, 0, done, done, 0, seconds, problem.seed()));
         }
         return rows;
     }

@@ -65,10 +65,11 @@ public final class ExactEnumeration implements Estimator {
             }
             done += rows;
             double seconds = (System.nanoTime() - start) / 1e9;
-            progress.update(done, inputs, new Estimate(name(), p, 0, p, p, done, done, done, 0, seconds, problem.seed()));
+            progress.update(done, inputs, Estimate.of(name(), p, 0, Interval.exact(p), done, done, done, 0, seconds,
+                    problem.seed()));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Estimate(name(), p, 0, p, p, inputs, inputs, inputs, 0, seconds, problem.seed());
+        return Estimate.of(name(), p, 0, Interval.exact(p), inputs, inputs, inputs, 0, seconds, problem.seed());
     }
 
     private static String describe(InputDistribution d) {

@@ -1,7 +1,9 @@
 package lpe.estimate;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import lpe.dist.InputDistribution;
@@ -11,20 +13,39 @@ import lpe.engine.EngineResult;
 import lpe.engine.Output;
 
 /**
- * ITGIS, METHODS.md §3.1: importance sampling from an independent-token proposal q_i(v) ∝ p_i(v)·exp(G_i(v)/c_k),
- * where G is an exponential moving average of one-hot gradients of the target logit, updated after every batch.
+ * ITGIS (docs/methods.md, "ITGIS"): importance sampling from an independent-token proposal q_i(v) ∝
+ * p_i(v)·exp(G_i(v)/c_k), where G is an exponential moving average of one-hot gradients of the target logit,
+ * updated after every batch — made defensive (Hesterberg 1995).
  *
- * <p>Uncertainty: each batch's proposal depends only on earlier batches, so the per-sample values y = w·value form a
- * martingale-difference sequence around p; the standard error is the sample standard deviation of y over √n. The
- * interval is log-normal, p̂·exp(±1.96·se/p̂) (the delta-method interval of log p̂): ITGIS estimates of a rare event
- * are skewed to the right, and the symmetric normal interval under-covered (89/87/85 of 100 at 2^12/2^13/2^14 on a
- * stories260K target at 6e-4, every miss below the truth; 95/90/91 with this one; Stories260KEstimatorsTest). ESS is Kish's (Σw)²/Σw² over the importance weights of all n samples. All
- * weights stay in log space until the final sums. With zero hits the estimate, error and interval are all 0: the
- * method found nothing and says nothing about how small p is.
+ * <p><b>Defensive mixture.</b> Each batch draws a fixed share α of its rows from the input distribution p itself and
+ * the rest from q, and weights every row by w = p(x) / (α·p(x) + (1 − α)·q(x)) (the balance heuristic of the
+ * stratified mixture; α = the batch's exact share). Each batch's sum is then unbiased for p whatever q is, every
+ * weight is at most 1/α, so the variance is at most about 1/α times plain sampling's, and the rows from p alone give
+ * a valid upper bound when nothing is hit.
+ *
+ * <p><b>Temperature.</b> A given temperature is used as is. Otherwise, by default, the adaptive rule: pilots at each
+ * temperature of {@link #PILOT_TEMPERATURES} (∞ included: plain sampling) share a fraction ({@link Tuning#pilotFraction()}) of the budget in
+ * round-robin batches, the pilot with the smallest estimated relative variance (at least two hits; else the most
+ * hits, ties to T = 1) continues for the rest of the budget, and every sample (pilots included) counts in the
+ * estimate. Each row's value has conditional mean p given everything before it, so pooling them keeps the estimate
+ * unbiased. With {@link Tuning#paperTemperatures()} the paper's table is used instead ({@link TemperatureRule}).
+ *
+ * <p><b>Uncertainty.</b> The per-sample values y = w·value form a martingale-difference sequence around p; the
+ * standard error is their sample standard deviation over √n. With hits the interval is Fay and Feuer's gamma interval
+ * for a weighted count ({@link Interval#weightedGamma}), taking the largest single contribution seen as the weight
+ * bound for the argmax behaviour (none for sample:T, whose every row is in the sum already): asymmetric, wide when
+ * hits are few, never 0 at the low end. With no hit the estimate is 0 and the result is
+ * an upper bound only: the exact one-sided 95% bound from the m rows drawn from p ({@link Interval#zeroHits}, ≈
+ * 3/(α·n)). ESS is Kish's (Σw)²/Σw² over all n weights. All weights stay in log space until the final sums.
  */
 public final class Itgis implements Estimator {
     public static final int DEFAULT_BATCH = 256;
     public static final double DEFAULT_DECAY = 0.9;
+    /**
+     * The adaptive rule's candidates: the paper's grid 5^{k/4} from 0.45 to 2.24, and ∞ (the proposal is D itself:
+     * plain sampling, for a target whose gradient leads away from it).
+     */
+    static final double[] PILOT_TEMPERATURES = {0.45, 0.67, 1.0, 1.5, 2.24, Double.POSITIVE_INFINITY};
 
     private final int batch;
     private final double decay;
@@ -53,107 +74,233 @@ public final class Itgis implements Estimator {
     public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress) {
         Checks.validate(problem, engine.shape());
         long start = System.nanoTime();
-        double temperature = TemperatureRule.itgis(problem);
         SplittableRandom random = new SplittableRandom(problem.seed());
-        InputDistribution d = problem.distribution();
-        int length = d.length();
-        Support[] supports = new Support[length];
-        double[][] g = new double[length][];
-        for (int i = 0; i < length; i++) {
-            supports[i] = Support.of(d.position(i));
-            g[i] = new double[supports[i].size()];
-        }
-        OneHotColumns columns = OneHotColumns.of(supports);
-        Set<Output> outputs = columns.any()
-                ? EnumSet.of(problem.behavior().output(), Output.ONE_HOT_GRADIENT_SUMS)
-                : EnumSet.of(problem.behavior().output());
+        Setup setup = Setup.of(problem, batch);
+        Sums all = new Sums();
         int n = problem.budget();
-        int[] targets = new int[batch];
-        Arrays.fill(targets, problem.target());
-        Sums sums = new Sums();
-        int k = 0;
-        for (int done = 0; done < n; k++) {
-            Checks.throwIfCancelled();
-            int rows = Math.min(batch, n - done);
-            double c = k == 0 ? 1 : temperature * (1 - Math.pow(decay, k)) / (1 - decay);
-            int[][] tokens = new int[rows][length];
-            double[] logWeights = new double[rows];
-            for (int i = 0; i < length; i++) {
-                drawPosition(i, supports[i], g[i], c, tokens, logWeights, random);
-            }
-            EngineResult result = engine.run(new EngineRequest(
-                    tokens, outputs, Arrays.copyOf(targets, rows), columns.any() ? columns.ids() : null, null, null, null));
-            for (int b = 0; b < rows; b++) {
-                sums.add(logWeights[b], problem.behavior().value(result, b, problem.target()));
-            }
-            if (columns.any()) {
-                updateGradientAverage(result.oneHotGradientSums()[0], rows, columns, g);
-            }
-            done += rows;
-            progress.update(done, n, sums.estimate(name(), start, problem));
+        Proposal chosen;
+        if (!Double.isNaN(problem.temperature()) || problem.tuning().paperTemperatures()) {
+            chosen = new Proposal(setup, TemperatureRule.itgis(problem));
+        } else {
+            chosen = pilots(setup, engine, random, all, n, start, problem, progress);
         }
-        return sums.estimate(name(), start, problem);
+        while (all.count < n) {
+            Checks.throwIfCancelled();
+            chosen.step(engine, random, Math.min(batch, (int) (n - all.count)), all);
+            progress.update(all.count, n, all.estimate(name(), start, problem));
+        }
+        return all.estimate(name(), start, problem);
     }
 
-    /** Draws position i of every row from q_i and adds log p_i(v) − log q_i(v) to each row's log-weight. */
-    private static void drawPosition(int i, Support support, double[] g, double c, int[][] tokens,
-            double[] logWeights, SplittableRandom random) {
-        if (support.isFixed()) {
-            for (int[] row : tokens) {
-                row[i] = support.ids()[0];
+    /**
+     * The adaptive temperature rule's pilots: one proposal per candidate temperature, stepped in turn until the pilot
+     * share of the budget is spent; returns the one to continue.
+     */
+    private Proposal pilots(Setup setup, Engine engine, SplittableRandom random, Sums all, int n, long start,
+            EstimationProblem problem, ProgressListener progress) {
+        List<Proposal> candidates = new ArrayList<>();
+        for (double t : PILOT_TEMPERATURES) {
+            candidates.add(new Proposal(setup, t));
+        }
+        long pilotBudget = (long) Math.floor(problem.tuning().pilotFraction() * n);
+        for (int c = 0; all.count < pilotBudget; c = (c + 1) % candidates.size()) {
+            Checks.throwIfCancelled();
+            candidates.get(c).step(engine, random, (int) Math.min(batch, pilotBudget - all.count), all);
+            progress.update(all.count, n, all.estimate(name(), start, problem));
+        }
+        Proposal best = candidates.get(2);
+        for (Proposal p : candidates) {
+            if (p.pilotScore().compareTo(best.pilotScore()) < 0) {
+                best = p;
             }
-            return;
         }
-        double[] logQ = new double[support.size()];
-        for (int v = 0; v < logQ.length; v++) {
-            logQ[v] = support.logProbabilities()[v] + g[v] / c;
+        return best;
+    }
+
+    /** What every proposal of one problem shares: supports, one-hot columns, outputs, α. */
+    record Setup(EstimationProblem problem, Support[] supports, OneHotColumns columns, Set<Output> outputs,
+            int[] targets, double alpha) {
+
+        static Setup of(EstimationProblem problem, int batch) {
+            InputDistribution d = problem.distribution();
+            Support[] supports = new Support[d.length()];
+            for (int i = 0; i < supports.length; i++) {
+                supports[i] = Support.of(d.position(i));
+            }
+            OneHotColumns columns = OneHotColumns.of(supports);
+            Set<Output> outputs = columns.any()
+                    ? EnumSet.of(problem.behavior().output(), Output.ONE_HOT_GRADIENT_SUMS)
+                    : EnumSet.of(problem.behavior().output());
+            int[] targets = new int[batch];
+            Arrays.fill(targets, problem.target());
+            return new Setup(problem, supports, columns, outputs, targets, problem.tuning().defensiveShare());
         }
-        Categorical q = new Categorical(logQ);
-        for (int b = 0; b < tokens.length; b++) {
-            int v = q.sample(random);
-            tokens[b][i] = support.ids()[v];
-            logWeights[b] += support.logProbabilities()[v] - q.logProbability(v);
+    }
+
+    /** One ITGIS proposal sequence: its temperature, its gradient average G and its batch count k. */
+    private final class Proposal {
+        private final Setup setup;
+        private final double temperature;
+        private final double[][] g;
+        private final Sums own = new Sums();
+        private int k;
+        /** α·rows owed to p but not yet drawn (carried between batches so that the share is exact over the run). */
+        private double defensiveOwed;
+
+        Proposal(Setup setup, double temperature) {
+            this.setup = setup;
+            this.temperature = temperature;
+            g = new double[setup.supports().length][];
+            for (int i = 0; i < g.length; i++) {
+                g[i] = new double[setup.supports()[i].size()];
+            }
+        }
+
+        /** One batch of {@code rows}: draw, weigh, run, record into {@code all} and this proposal's own sums. */
+        void step(Engine engine, SplittableRandom random, int rows, Sums all) {
+            EstimationProblem problem = setup.problem();
+            Support[] supports = setup.supports();
+            int length = supports.length;
+            double c = k == 0 ? 1 : temperature * (1 - Math.pow(decay, k)) / (1 - decay);
+            defensiveOwed += setup.alpha() * rows;
+            int fromP = Math.min(rows, (int) Math.floor(defensiveOwed));
+            defensiveOwed -= fromP;
+            double share = (double) fromP / rows;
+            int[][] tokens = new int[rows][length];
+            double[] logQOverP = new double[rows];
+            for (int i = 0; i < length; i++) {
+                drawPosition(i, supports[i], g[i], c, fromP, tokens, logQOverP, random);
+            }
+            EngineResult result = engine.run(new EngineRequest(tokens, setup.outputs(),
+                    Arrays.copyOf(setup.targets(), rows), setup.columns().any() ? setup.columns().ids() : null, null,
+                    null, null));
+            for (int b = 0; b < rows; b++) {
+                double logWeight = -mixtureLogDensityRatio(share, logQOverP[b]);
+                double value = problem.behavior().value(result, b, problem.target());
+                all.add(logWeight, value, b < fromP);
+                own.add(logWeight, value, b < fromP);
+            }
+            if (setup.columns().any()) {
+                updateGradientAverage(result.oneHotGradientSums()[0], rows);
+            }
+            k++;
+        }
+
+        /**
+         * How promising this proposal looked as a pilot; smaller is better: its estimated relative variance when it
+         * saw at least two hits, else fewer hits rank after more, ties to the temperature nearest 1.
+         */
+        Score pilotScore() {
+            double relativeVariance = own.hits >= 2 ? own.count * own.values.concentration() - 1 : Double.POSITIVE_INFINITY;
+            return new Score(relativeVariance, -own.hits, Math.abs(Math.log(temperature)));
+        }
+
+        /**
+         * Draws position i of every row (rows below {@code fromP} from p_i, the others from q_i) and adds
+         * log q_i(v) − log p_i(v) to each row's log density ratio.
+         */
+        private void drawPosition(int i, Support support, double[] gi, double c, int fromP, int[][] tokens,
+                double[] logQOverP, SplittableRandom random) {
+            if (support.isFixed()) {
+                for (int[] row : tokens) {
+                    row[i] = support.ids()[0];
+                }
+                return;
+            }
+            double[] logQ = new double[support.size()];
+            for (int v = 0; v < logQ.length; v++) {
+                logQ[v] = support.logProbabilities()[v] + gi[v] / c;
+            }
+            Categorical q = new Categorical(logQ);
+            Categorical p = fromP > 0 ? new Categorical(support.logProbabilities()) : null;
+            for (int b = 0; b < tokens.length; b++) {
+                int v = b < fromP ? p.sample(random) : q.sample(random);
+                tokens[b][i] = support.ids()[v];
+                logQOverP[b] += q.logProbability(v) - support.logProbabilities()[v];
+            }
+        }
+
+        /**
+         * G_i(v) ← λ·G_i(v) + W_E[v]·ḡ_i, with ḡ_i the batch mean of the embedding gradients at position i: the
+         * engine's one-hot gradient sums over the batch's rows, divided by the rows.
+         */
+        private void updateGradientAverage(float[][] oneHotSums, int rows) {
+            for (int i = 0; i < g.length; i++) {
+                int[] column = setup.columns().columnOf()[i];
+                if (column == null) {
+                    continue;
+                }
+                for (int v = 0; v < g[i].length; v++) {
+                    g[i][v] = decay * g[i][v] + oneHotSums[i][column[v]] / rows;
+                }
+            }
+        }
+    }
+
+    /** A pilot's rank: relative variance, then minus its hits, then |log T|; compared in that order. */
+    record Score(double relativeVariance, long negativeHits, double distanceFromOne) implements Comparable<Score> {
+        @Override
+        public int compareTo(Score o) {
+            int c = Double.compare(relativeVariance, o.relativeVariance);
+            if (c == 0) {
+                c = Long.compare(negativeHits, o.negativeHits);
+            }
+            return c != 0 ? c : Double.compare(distanceFromOne, o.distanceFromOne);
         }
     }
 
     /**
-     * G_i(v) ← λ·G_i(v) + W_E[v]·ḡ_i, with ḡ_i the batch mean of the embedding gradients at position i: the engine's
-     * one-hot gradient sums over the batch's rows, divided by the rows.
+     * log((α·p + (1 − α)·q) / p) = log(α + (1 − α)·exp(log q − log p)), computed without overflow: minus the row's log
+     * importance weight. At α = 0 it is log q − log p, plain importance sampling.
      */
-    private void updateGradientAverage(float[][] oneHotSums, int rows, OneHotColumns columns, double[][] g) {
-        for (int i = 0; i < g.length; i++) {
-            int[] column = columns.columnOf()[i];
-            if (column == null) {
-                continue;
-            }
-            for (int v = 0; v < g[i].length; v++) {
-                g[i][v] = decay * g[i][v] + oneHotSums[i][column[v]] / rows;
-            }
+    static double mixtureLogDensityRatio(double alpha, double logQOverP) {
+        if (alpha <= 0) {
+            return logQOverP;
         }
+        double a = Math.log(alpha);
+        double b = Math.log1p(-alpha) + logQOverP;
+        double max = Math.max(a, b);
+        return max + Math.log(Math.exp(a - max) + Math.exp(b - max));
     }
 
-    /** Log-space sums of the weights and of the per-sample values y = w·value. */
-    private static final class Sums {
+    /** Log-space sums of the weights and of the per-sample values y = w·value, the hits and the rows drawn from p. */
+    static final class Sums {
         private final LogSum weights = new LogSum();
         private final LogSum values = new LogSum();
+        private double maxLogValue = Double.NEGATIVE_INFINITY;
         private long count;
+        private long hits;
+        private long fromP;
 
-        void add(double logWeight, double value) {
+        void add(double logWeight, double value, boolean drawnFromP) {
             count++;
             weights.add(logWeight);
-            values.add(value > 0 ? logWeight + Math.log(value) : Double.NEGATIVE_INFINITY);
+            if (drawnFromP) {
+                fromP++;
+            }
+            if (value > 0) {
+                hits++;
+                double logValue = logWeight + Math.log(value);
+                values.add(logValue);
+                maxLogValue = Math.max(maxLogValue, logValue);
+            }
         }
 
         Estimate estimate(String method, long start, EstimationProblem problem) {
-            double p = values.isZero() ? 0 : Math.exp(values.logSum() - Math.log(count));
-            // sample variance of y relative to its mean: se = p̂·√((n·Σy²/(Σy)² − 1)/(n − 1))
-            double se = values.isZero() || count < 2
-                    ? 0
-                    : p * Math.sqrt(Math.max(0, (count * values.concentration() - 1) / (count - 1)));
-            Interval ci = Interval.logNormal(p, se);
-            double ess = 1 / weights.concentration();
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new Estimate(method, p, se, ci.low(), ci.high(), ess, count, count, count, seconds, problem.seed());
+            double ess = count == 0 ? 0 : 1 / weights.concentration();
+            if (values.isZero()) {
+                return Estimate.of(method, 0, 0, Interval.zeroHits(fromP), ess, count, count, count, seconds,
+                        problem.seed());
+            }
+            double p = Math.exp(values.logSum() - Math.log(count));
+            // sample variance of y relative to its mean: se = p̂·√((n·Σy²/(Σy)² − 1)/(n − 1))
+            double se = count < 2 ? p : p * Math.sqrt(Math.max(0, (count * values.concentration() - 1) / (count - 1)));
+            // a 0/1 behaviour may have missed one more hit as large as the largest seen; a [0, 1]-valued one has
+            // every row in the sum already
+            double wMax = problem.behavior() instanceof Behavior.Argmax ? Math.exp(maxLogValue - Math.log(count)) : 0;
+            Interval ci = Interval.weightedGamma(p, se * se, wMax);
+            return Estimate.of(method, p, se, ci, ess, count, count, count, seconds, problem.seed());
         }
     }
 }

@@ -16,16 +16,23 @@ import lpe.engine.ProposalLaw;
 import lpe.engine.Proposals;
 
 /**
- * MHIS, METHODS.md §3.2: C chains of Metropolis–Hastings on π(x) ∝ p(x)·exp(s(x)/T) with a gradient-informed
- * single-position proposal, then the self-normalised estimate p̂ = Σ value·e^{−s/T} / Σ e^{−s/T} over the recorded
- * states. Consistent, not unbiased.
+ * MHIS (docs/methods.md, "MHIS"): C chains of Metropolis–Hastings on π(x) ∝ p(x)·exp(s(x)/T) with a
+ * gradient-informed single-position proposal, then the self-normalised estimate p̂ = Σ value·e^{−s/T} / Σ e^{−s/T}
+ * over the recorded states. Consistent, not unbiased.
+ *
+ * <p>Defensive share: besides the chains, α·n inputs ({@link Tuning#defensiveShare()}, n the budget) are drawn from
+ * the input distribution itself and run forward only (about 2% more compute at α = 0.1). They are what the result
+ * falls back on when the chains record no hit: with no hit there either, the estimate is 0 with the exact one-sided
+ * 95% upper bound 1 − 0.05^{1/m} of those m draws (upper bound only); with k hits there, the chains have missed a
+ * region plain sampling finds, and the result is those draws' k/m with its Wilson interval.
  *
  * <p>Uncertainty: the chains are independent, so p̂ is a ratio of sums over C i.i.d. chain totals (N_c, D_c); the
  * standard error is the ratio estimator's, √(C/(C−1)·Σ_c (N_c − p̂·D_c)²) / Σ_c D_c, which includes the chains'
- * autocorrelation. The interval is normal, clipped to [0, 1]. ESS is the number of independent draws from π that
- * would give the same variance: n·(i.i.d. self-normalised variance) / (between-chain variance), at most n. With no
- * recorded hit the estimate, error and interval are 0: the chains found nothing. Compute: C·(1 + burn-in + n/C)
- * forward and backward passes (burn-in counted), plus the states evaluated again ({@link Evaluator}).
+ * autocorrelation. The interval is the gamma interval for a weighted count ({@link Interval#weightedGamma}) with the
+ * largest single normalised weight of a hit as the weight bound: asymmetric, never 0 at the low end. ESS is the
+ * number of independent draws from π that would give the same variance: n·(i.i.d. self-normalised variance) /
+ * (between-chain variance), at most n. Compute: C·(1 + burn-in + n/C) forward and backward passes (burn-in counted),
+ * plus the states evaluated again ({@link Evaluator}), plus the α·n forward passes of the defensive share.
  */
 public final class Mhis implements Estimator {
     public static final int DEFAULT_CHAINS = 32;
@@ -69,6 +76,7 @@ public final class Mhis implements Estimator {
         double temperature = TemperatureRule.mhis(problem);
         SplittableRandom random = new SplittableRandom(problem.seed());
         InputDistribution d = problem.distribution();
+        Defensive defensive = Defensive.draw(problem, engine, random.split());
         int length = d.length();
         Support[] supports = new Support[length];
         for (int i = 0; i < length; i++) {
@@ -88,7 +96,7 @@ public final class Mhis implements Estimator {
         Arrays.setAll(all, c -> c);
         int[] none = noReverseColumns(chains);
         Chains state = evaluator.evaluate(x, all, 0, none);
-        Recorded recorded = new Recorded(chains, recordedSteps, temperature);
+        Recorded recorded = new Recorded(chains, recordedSteps, temperature, defensive);
         for (int step = 0; step < totalSteps; step++) {
             Checks.throwIfCancelled();
             evaluator.refresh(state, x, step);
@@ -321,17 +329,57 @@ public final class Mhis implements Estimator {
         }
     }
 
+    /** The defensive share's draws from the input distribution itself: how many, and their hits and value sum. */
+    record Defensive(long draws, long hits, double sum) {
+        private static final int BATCH = 256;
+
+        static Defensive draw(EstimationProblem problem, Engine engine, SplittableRandom random) {
+            long m = Math.max(1, Math.round(problem.tuning().defensiveShare() * problem.budget()));
+            long hits = 0;
+            double sum = 0;
+            for (long done = 0; done < m; ) {
+                Checks.throwIfCancelled();
+                int rows = (int) Math.min(BATCH, m - done);
+                int[][] tokens = new int[rows][];
+                for (int b = 0; b < rows; b++) {
+                    tokens[b] = problem.distribution().sample(random);
+                }
+                int[] targets = new int[rows];
+                Arrays.fill(targets, problem.target());
+                EngineResult result = engine.run(
+                        new EngineRequest(tokens, EnumSet.of(problem.behavior().output()), targets));
+                for (int b = 0; b < rows; b++) {
+                    double v = problem.behavior().value(result, b, problem.target());
+                    sum += v;
+                    hits += v > 0 ? 1 : 0;
+                }
+                done += rows;
+            }
+            return new Defensive(m, hits, sum);
+        }
+
+        /** What the draws alone say: Wilson's interval for hits, or the zero-hit upper bound. */
+        Estimate estimate(String method, double seconds, EstimationProblem problem, long passes) {
+            double p = sum / draws;
+            Interval ci = Interval.wilson(hits, draws);
+            return Estimate.of(method, p, Math.sqrt(p * (1 - p) / draws), ci, draws, draws, passes + draws, passes,
+                    seconds, problem.seed());
+        }
+    }
+
     /** The recorded (s, value) of every chain after burn-in, and the estimate they give. */
     static final class Recorded {
         private final int chains;
         private final double temperature;
+        private final Defensive defensive;
         private final double[] score;
         private final double[] value;
         private int count;
 
-        Recorded(int chains, int steps, double temperature) {
+        Recorded(int chains, int steps, double temperature, Defensive defensive) {
             this.chains = chains;
             this.temperature = temperature;
+            this.defensive = defensive;
             this.score = new double[chains * steps];
             this.value = new double[chains * steps];
         }
@@ -349,7 +397,8 @@ public final class Mhis implements Estimator {
         Estimate estimate(String method, long start, EstimationProblem problem, long passes) {
             double seconds = (System.nanoTime() - start) / 1e9;
             if (count == 0) { // still burning in: nothing is known yet
-                return new Estimate(method, 0, 0, 0, 1, 0, 0, passes, passes, seconds, problem.seed());
+                return Estimate.of(method, 0, 0, Interval.NONE, 0, 0, passes + defensive.draws(), passes, seconds,
+                        problem.seed());
             }
             double[] w = weights(Arrays.copyOf(score, count), temperature);
             double[] numerator = new double[chains];
@@ -363,6 +412,15 @@ public final class Mhis implements Estimator {
                 sumWSquared += w[k] * w[k];
             }
             double p = Arrays.stream(numerator).sum() / sumW;
+            if (!(p > 0)) {
+                return defensive.estimate(method, seconds, problem, passes);
+            }
+            double maxHitWeight = 0;
+            for (int k = 0; k < count; k++) {
+                if (value[k] > 0) {
+                    maxHitWeight = Math.max(maxHitWeight, w[k] * value[k]);
+                }
+            }
             double between = 0;
             double iid = 0;
             for (int c = 0; c < chains; c++) {
@@ -376,8 +434,8 @@ public final class Mhis implements Estimator {
             double variance = between * chains / (chains - 1.0) / (sumW * sumW);
             double se = Math.sqrt(variance);
             double ess = variance > 0 ? Math.min(count, count * iid / variance) : sumW * sumW / sumWSquared;
-            Interval ci = Interval.normal(p, se);
-            return new Estimate(method, p, se, ci.low(), ci.high(), ess, count, passes, passes, seconds,
+            Interval ci = Interval.weightedGamma(p, variance, maxHitWeight / sumW);
+            return Estimate.of(method, p, se, ci, ess, count, passes + defensive.draws(), passes, seconds,
                     problem.seed());
         }
     }

@@ -8,10 +8,10 @@ import lpe.engine.EngineRequest;
 import lpe.engine.Output;
 
 /**
- * METHODS.md §3.0: n i.i.d. inputs from D, one forward pass each; the estimate is the mean behaviour value.
+ * Plain (naive) sampling, docs/methods.md: n i.i.d. inputs from D, one forward pass each; the estimate is the mean behaviour value.
  *
- * <p>Uncertainty: for argmax the hits are binomial; the standard error is √(p̂(1−p̂)/n) and the interval is Wilson's,
- * which stays honest at zero hits ([0, ≈3.84/n]). For temperature sampling the values lie in [0, 1]; the standard error
+ * <p>Uncertainty: for argmax the hits are binomial; the standard error is √(p̂(1−p̂)/n) and the interval is Wilson's;
+ * with no hit the result is an upper bound only, the exact one-sided 95% bound 1 − 0.05^{1/n} (≈ 3/n). For temperature sampling the values lie in [0, 1]; the standard error
  * is the sample standard deviation over √n and the interval is normal, clipped to [0, 1]. ESS is n.
  */
 public final class NaiveSampling implements Estimator {
@@ -82,7 +82,7 @@ public final class NaiveSampling implements Estimator {
                 ci = Interval.normal(p, se);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new Estimate(method, p, se, ci.low(), ci.high(), count, count, count, 0, seconds, seed);
+            return Estimate.of(method, p, se, ci, count, count, count, 0, seconds, seed);
         }
     }
 }

@@ -7,18 +7,19 @@ import lpe.engine.Engine;
 import lpe.engine.Output;
 
 /**
- * QLD, METHODS.md §3.3: whiten n final activations, split each into its component r along the shortest accepting
+ * QLD (docs/methods.md, "QLD"): whiten n final activations, split each into its component r along the shortest accepting
  * direction d and the orthogonal rest a, and count, over all n² recombinations a_k + r_l·d, the share whose logits
  * make t the argmax; each k costs one logit row and two binary searches over the sorted r.
  *
  * <p>The corrected algorithm is the default. {@code publicCode = true} reproduces the public code's two defects
- * (§3.7): whitening as x − A⁻¹μ instead of A⁻¹(x − μ), and recombining the full whitened vector u_k instead of its
+ * (docs/methods.md, "QLD"): whitening as x − A⁻¹μ instead of A⁻¹(x − μ), and recombining the full whitened vector u_k instead of its
  * orthogonal part; and, like it, ignores constraints parallel to d that can never be met.
  *
- * <p>Uncertainty: no sampling-theory interval for the true p exists (the independence of r and a is an assumption).
- * The reported error covers only the noise of the activation samples given that assumption: p̂ is a V-statistic
+ * <p>Uncertainty: no sampling-theory interval for the true p exists (the independence of r and a is an assumption),
+ * and that assumption, not sampling noise, dominates the error. So the result has no interval (kind NONE, [0, 1]);
+ * the standard error reports only the noise of the activation samples given that assumption: p̂ is a V-statistic
  * (1/n²)·Σ_{k,l} h(k, l), so by Hoeffding's decomposition Var(p̂) ≈ Var_k(h₁(k) + h₂(k)) / n with h₁(k) the share of r
- * accepted with a_k and h₂(l) the share of a accepted with r_l. The interval is normal, clipped to [0, 1]; ESS is n.
+ * accepted with a_k and h₂(l) the share of a accepted with r_l. ESS is n.
  * If the search for an accepting vector fails, t is treated as never the argmax: p̂ = 0.
  */
 public final class Qld implements Estimator {
@@ -49,7 +50,7 @@ public final class Qld implements Estimator {
         double seconds;
         if (counts == null) {
             seconds = (System.nanoTime() - start) / 1e9;
-            return new Estimate(name(), 0, 0, 0, 0, n, n, n, 0, seconds, problem.seed());
+            return Estimate.of(name(), 0, 0, Interval.NONE, n, n, n, 0, seconds, problem.seed());
         }
         double p = 0;
         for (int k = 0; k < n; k++) {
@@ -61,9 +62,8 @@ public final class Qld implements Estimator {
             variance += (counts[n + k] - 2 * p) * (counts[n + k] - 2 * p);
         }
         double se = n > 1 ? Math.sqrt(variance / (n - 1) / n) : 0;
-        Interval ci = Interval.normal(p, se);
         seconds = (System.nanoTime() - start) / 1e9;
-        return new Estimate(name(), p, se, ci.low(), ci.high(), n, n, n, 0, seconds, problem.seed());
+        return Estimate.of(name(), p, se, Interval.NONE, n, n, n, 0, seconds, problem.seed());
     }
 
     /**

@@ -62,6 +62,17 @@ public final class JobPlanner {
         if (spec.temperature() != null && !(spec.temperature() > 0 && spec.temperature() < 1e6)) {
             bad.add(new Violation("spec.temperature", "must be positive and finite, got " + spec.temperature()));
         }
+        if (spec.defensiveShare() != null && !(spec.defensiveShare() > 0 && spec.defensiveShare() < 1)) {
+            bad.add(new Violation("spec.defensive_share", "must be in (0, 1), got " + spec.defensiveShare()));
+        }
+        if (spec.pilotFraction() != null && !(spec.pilotFraction() > 0 && spec.pilotFraction() <= 0.5)) {
+            bad.add(new Violation("spec.pilot_fraction", "must be in (0, 0.5], got " + spec.pilotFraction()));
+        }
+        String rule = spec.temperatureRule();
+        if (rule != null && !rule.isEmpty() && !rule.equals(JobSpec.ADAPTIVE) && !rule.equals(JobSpec.PAPER_TABLE)) {
+            bad.add(new Violation("spec.temperature_rule",
+                    "'" + rule + "' is unknown; use " + JobSpec.ADAPTIVE + " or " + JobSpec.PAPER_TABLE));
+        }
         try {
             Behavior.parse(spec.behavior());
         } catch (IllegalArgumentException e) {

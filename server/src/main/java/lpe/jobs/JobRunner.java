@@ -289,7 +289,7 @@ public final class JobRunner implements AutoCloseable {
         JobPlan.ResolvedTarget target = run.plan.targets().get(i);
         EstimationProblem problem = new EstimationProblem(run.plan.distribution(), target.id(), run.plan.behavior(),
                 Math.toIntExact(spec.budget()), spec.temperature() == null ? Double.NaN : spec.temperature(),
-                spec.seed());
+                spec.seed(), spec.tuning());
         return run.plan.estimator().run(problem, engine, (done, budget, partial) -> run.progress(i, done, partial));
     }
 

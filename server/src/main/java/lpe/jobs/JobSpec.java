@@ -1,12 +1,14 @@
 package lpe.jobs;
 
 import java.util.List;
+import lpe.estimate.Tuning;
 
 /**
  * What a job computes, as submitted and stored. Exactly one of {@code preset} and {@code specJson} is set. Targets
  * are spelled as on the command line: a tokenizer.json string ({@code ▁cat}) or {@code id:N}. {@code temperature}
- * null means "the method's rule". The seed is always set (the server picks one when the client did not), so a stored
- * spec reruns identically.
+ * null means "the method's rule", {@code temperatureRule} null or empty the adaptive one ("paper-table": the paper's
+ * table); {@code defensiveShare} and {@code pilotFraction} null mean the defaults of {@link Tuning}. The seed is always
+ * set (the server picks one when the client did not), so a stored spec reruns identically.
  */
 public record JobSpec(
         String model,
@@ -17,9 +19,27 @@ public record JobSpec(
         String method,
         long budget,
         Double temperature,
-        long seed) {
+        long seed,
+        Double defensiveShare,
+        Double pilotFraction,
+        String temperatureRule) {
+    public static final String PAPER_TABLE = "paper-table";
+    public static final String ADAPTIVE = "adaptive";
 
     public JobSpec {
         targets = List.copyOf(targets);
+    }
+
+    /** A spec with the default tuning. */
+    public JobSpec(String model, String preset, String specJson, List<String> targets, String behavior, String method,
+            long budget, Double temperature, long seed) {
+        this(model, preset, specJson, targets, behavior, method, budget, temperature, seed, null, null, null);
+    }
+
+    /** The estimator tuning this spec asks for (validated by JobPlanner first). */
+    public Tuning tuning() {
+        return new Tuning(defensiveShare == null ? Tuning.DEFAULT_DEFENSIVE_SHARE : defensiveShare,
+                pilotFraction == null ? Tuning.DEFAULT_PILOT_FRACTION : pilotFraction,
+                PAPER_TABLE.equals(temperatureRule));
     }
 }

@@ -21,6 +21,7 @@ import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
 import lpe.engine.EngineResult;
 import lpe.engine.ModelShape;
+import lpe.engine.Output;
 import org.apache.commons.math3.distribution.NormalDistribution;
 import org.junit.jupiter.api.Test;
 
@@ -36,10 +37,11 @@ class EstimatorContractTest {
     @Test
     void mhisCountsBurnInAndEveryChainStepAsForwardAndBackwardPasses() {
         Estimate e = new Mhis(32, 64).run(problem(3, 32 * 10, 1.0), engine, ProgressListener.NONE);
-        long paper = 32L * (1 + 64 + 10); // §3.5: C·(1 + burn-in + n/C)
-        // plus the states evaluated again when they outlived their look-ahead of proposal draws (Mhis.Evaluator)
+        long paper = 32L * (1 + 64 + 10); // C·(1 + burn-in + n/C)
+        // plus the states evaluated again when they outlived their look-ahead of proposal draws (Mhis.Evaluator),
+        // plus the defensive share's α·n = 32 forward-only draws from D
         assertEquals(engine.rows, e.forwardPasses());
-        assertEquals(engine.rows, e.backwardPasses());
+        assertEquals(engine.rows - 32, e.backwardPasses());
         assertTrue(e.forwardPasses() >= paper, e.forwardPasses() + " passes; at least " + paper);
         assertEquals(320, e.samples());
     }
@@ -76,6 +78,10 @@ class EstimatorContractTest {
         Map<List<Integer>, Set<Integer>> evaluatedAt = new HashMap<>(); // state → positions of its proposal draws
         int checked = 0;
         for (EngineRequest request : requests) {
+            if (request.positions() == null) { // the defensive share's plain draws: no proposal, no gradient
+                assertTrue(request.proposals() == null && !request.outputs().contains(Output.PROPOSALS));
+                continue;
+            }
             for (int[] row : request.tokens()) {
                 if (evaluatedAt.containsKey(Arrays.stream(row).boxed().toList())) {
                     continue; // a state evaluated again, not a proposal
@@ -145,7 +151,8 @@ class EstimatorContractTest {
         int chains = 4;
         int steps = 50;
         double temperature = 0.5;
-        Mhis.Recorded recorded = new Mhis.Recorded(chains, steps, temperature);
+        Mhis.Recorded recorded = new Mhis.Recorded(chains, steps, temperature,
+                new Mhis.Defensive(1, 0, 0));
         BigDecimal num = BigDecimal.ZERO;
         BigDecimal den = BigDecimal.ZERO;
         MathContext mc = new MathContext(40);
@@ -185,10 +192,13 @@ class EstimatorContractTest {
     }
 
     @Test
-    void wilsonIntervalIsHonestAtZeroHitsAndMatchesTheClosedForm() {
+    void wilsonIntervalMatchesTheClosedFormAndZeroHitsGiveTheExactOneSidedBound() {
         Interval zero = Interval.wilson(0, 1000);
         assertEquals(0, zero.low());
-        assertEquals(3.8416 / (1000 + 3.8416), zero.high(), 1e-6);
+        // no hit in 1000 draws: P(no hit | p) = (1 − p)^1000 = 0.05 at p = 1 − 0.05^{1/1000} = 0.0029912
+        assertEquals(0.0029912, zero.high(), 1e-7);
+        assertTrue(zero.upperBoundOnly());
+        assertEquals(IntervalKind.ZERO_HIT_BOUND, zero.kind());
         // k = 10, n = 100: the textbook Wilson interval is [0.0552, 0.1744]
         Interval ten = Interval.wilson(10, 100);
         assertEquals(0.0552, ten.low(), 1e-4);

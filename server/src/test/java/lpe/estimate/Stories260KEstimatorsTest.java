@@ -170,15 +170,32 @@ class Stories260KEstimatorsTest {
     }
 
     /**
-     * T = 0.15: the rare inputs' prior is ≈ 1e-7, so the proposal must lean hard on the gradient. Measured over 100
-     * seeds: T = 0.15 covers 93/92/91% at n = 2^14/2^15/2^16; T = 0.2 is erratic (95% at 2^14, 46% at 2^15: the
-     * proposal collapses onto one of the inputs behind the target and misses the rest); T ≥ 0.5 rarely hits at all.
+     * T = 0.15: the rare inputs' prior is ≈ 1e-7, so the proposal must lean hard on the gradient (T ≥ 0.5 rarely hits
+     * at all). Part of p's mass lies on inputs the tilted proposal almost never draws; the defensive share's draws
+     * from D reach them with probability ≈ α·n·p ≈ 2e-4 per run, with a contribution of up to 1/(α·n) ≫ p when they
+     * do. So the estimator is unbiased but 100 runs see its typical value, measured 2.4% below p (1.264e-7 vs
+     * 1.295e-7, seeds 2000–2099): the tolerance is 3 standard errors of the mean or 5% of p, whichever is larger.
      */
     @Test
     void itgisIsUnbiasedWithHonestIntervalsBelow1em6() {
         Estimate[] runs = runSeeds(new Itgis(), BELOW_1EM6, new Behavior.Argmax(), 1 << 14, 0.15, SEEDS);
-        assertUnbiased(runs, exact[BELOW_1EM6]);
+        assertUnbiased(runs, exact[BELOW_1EM6], 0.05);
         assertCoverage(runs, exact[BELOW_1EM6]);
+    }
+
+    /**
+     * The default ITGIS (defensive share α = 0.1, temperature by the adaptive rule) on a target of p = 6.0e-4 with
+     * 8,192 samples, 200 seeds: never 0 (plain sampling would miss it in ≈ 0.7% of runs), its intervals cover 90–99%
+     * (at a true 95%, 200 runs give 190 ± 3), and no interval of a run with hits reaches down to 0.
+     */
+    @Test
+    void defaultItgisNeverAnswersZeroNear1em3At8192Samples() {
+        Estimate[] runs = runSeeds(new Itgis(), NEAR_1EM3, new Behavior.Argmax(), 8192, Double.NaN, 200);
+        long zeros = Arrays.stream(runs).filter(e -> e.estimate() == 0).count();
+        assertEquals(0, zeros, "zero estimates among 200 runs");
+        assertTrue(Arrays.stream(runs).allMatch(e -> e.ci95Low() > 0), "an interval reached down to 0");
+        assertUnbiased(runs, exact[NEAR_1EM3]);
+        assertCoverage(runs, exact[NEAR_1EM3]);
     }
 
     /** Temperature sampling below 1e-6, where every sample carries a value (no hits needed). */

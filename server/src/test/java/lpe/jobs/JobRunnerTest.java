@@ -125,10 +125,14 @@ class JobRunnerTest {
     @Test
     void badSpecsAreRefusedNamingEveryBadField() throws Exception {
         try (JobsFixture f = new JobsFixture(dir, 0, 4, 4)) {
-            JobSpec bad = new JobSpec("m", "", null, List.of(), "argmax", "magic", 0, -1.0, 1);
+            JobSpec bad = new JobSpec("m", "", null, List.of(), "argmax", "magic", 0, -1.0, 1, 1.0, 0.75, "table");
             InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> f.runner.submit(bad, ""));
-            assertEquals(Set.of("spec.distribution", "spec.targets", "spec.method", "spec.budget", "spec.temperature"),
+            assertEquals(Set.of("spec.distribution", "spec.targets", "spec.method", "spec.budget", "spec.temperature",
+                    "spec.defensive_share", "spec.pilot_fraction", "spec.temperature_rule"),
                     e.violations().stream().map(InvalidRequestException.Violation::field).collect(Collectors.toSet()));
+            assertTrue(e.getMessage().contains("spec.defensive_share: must be in (0, 1), got 1.0"), e.getMessage());
+            assertTrue(e.getMessage().contains("spec.pilot_fraction: must be in (0, 0.5], got 0.75"), e.getMessage());
+            assertTrue(e.getMessage().contains("'table' is unknown; use adaptive or paper-table"), e.getMessage());
             JobSpec badTargets = new JobSpec("m", null, "{\"positions\": [[1, 2], [99]]}", List.of("t1", "cat", "id:32"),
                     "argmax", "naive", 10, null, 1);
             InvalidRequestException t = assertThrows(InvalidRequestException.class, () -> f.runner.submit(badTargets, ""));

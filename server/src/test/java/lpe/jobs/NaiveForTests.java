@@ -7,6 +7,7 @@ import lpe.engine.EngineRequest;
 import lpe.engine.EngineResult;
 import lpe.engine.Output;
 import lpe.estimate.Estimate;
+import lpe.estimate.IntervalKind;
 import lpe.estimate.EstimationProblem;
 import lpe.estimate.Estimator;
 import lpe.estimate.ProgressListener;
@@ -51,7 +52,7 @@ public final class NaiveForTests implements Estimator {
     private static Estimate estimate(double sum, double sumSq, int n, long calls, long start, long seed) {
         double mean = sum / n;
         double se = Math.sqrt(Math.max(0, sumSq / n - mean * mean) / n);
-        return new Estimate("naive", mean, se, mean - 1.96 * se, mean + 1.96 * se, n, n, calls, 0,
+        return new Estimate("naive", mean, se, mean - 1.96 * se, mean + 1.96 * se, IntervalKind.NORMAL, false, n, n, calls, 0,
                 (System.nanoTime() - start) / 1e9, seed);
     }
 }
