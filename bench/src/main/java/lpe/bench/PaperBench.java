@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -391,7 +392,8 @@ final class PaperBench implements Callable<Integer> {
         o.addProperty("std_error", e.getStdError());
         o.addProperty("ci_low", e.getCi95Low());
         o.addProperty("ci_high", e.getCi95High());
-        addIntervalFields(e, o);
+        o.addProperty("interval_kind", intervalKind(e));
+        o.addProperty("upper_bound_only", e.getUpperBoundOnly());
         o.addProperty("ess", e.getEss());
         o.addProperty("samples", e.getSamples());
         o.addProperty("forward_passes", e.getForwardPasses());
@@ -406,16 +408,9 @@ final class PaperBench implements Callable<Integer> {
         return o;
     }
 
-    /** The interval's kind and whether it is an upper bound only, where the proto has them. */
-    private static void addIntervalFields(Estimate e, JsonObject o) {
-        var kind = Estimate.getDescriptor().findFieldByName("interval_kind");
-        if (kind != null) {
-            o.addProperty("interval_kind", String.valueOf(e.getField(kind)));
-        }
-        var upper = Estimate.getDescriptor().findFieldByName("upper_bound_only");
-        if (upper != null) {
-            o.addProperty("upper_bound_only", (Boolean) e.getField(upper));
-        }
+    /** As the CLI's JSON spells it: lower case without the prefix ("weighted_gamma", "zero_hit_bound", "none"). */
+    static String intervalKind(Estimate e) {
+        return e.getIntervalKind().name().replaceFirst("^INTERVAL_KIND_", "").toLowerCase(Locale.ROOT);
     }
 
     /** A server call whose refusal of bad input is a one-line error naming what was being done. */

@@ -25,7 +25,8 @@ import lpe.bench.PaperScore.Score;
  * <p>Scores file: {@code {"settings": {..}, "results": PATH, "cells": [{"model", "dist", "method", "targets", "zeros",
  * "a", "b", "c0", "is_loss", "is_loss_cv", "log_sq_error", "with_interval", "coverage95", "median_abs_log10_error",
  * "mean_seconds", "mean_passes", "points": [[p, q], ..]}, ..]}}; numbers that do not exist (a fit without positive
- * estimates, coverage without intervals, an infinite median) are null.
+ * estimates, coverage without intervals, an infinite median) are null. Coverage counts the reported intervals only:
+ * an estimate whose interval_kind is none (QLD, GLD: [0, 1], no interval for p) has none.
  */
 final class PaperSummary {
 
@@ -58,8 +59,10 @@ final class PaperSummary {
             double seconds = 0;
             double passes = 0;
             for (JsonObject o : lines) {
+                boolean interval = !(o.has("interval_kind") && o.get("interval_kind").getAsString().equals("none"));
                 points.add(new Point(o.get("true_p").getAsDouble(), o.get("estimate").getAsDouble(),
-                        o.get("ci_low").getAsDouble(), o.get("ci_high").getAsDouble()));
+                        interval ? o.get("ci_low").getAsDouble() : Double.NaN,
+                        interval ? o.get("ci_high").getAsDouble() : Double.NaN));
                 seconds += o.get("job_seconds_per_target").getAsDouble();
                 passes += o.get("passes").getAsDouble();
             }
