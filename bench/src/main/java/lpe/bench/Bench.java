@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
  * IllegalArgumentException naming the field) is one line on stderr and exit code 1; anything else is reported as an
  * internal error, with its stack trace under {@code --verbose}.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks and the paper's evaluation.",
+@Command(name = "lpe bench", mixinStandardHelpOptions = true, description = "Benchmarks and the paper's evaluation.",
         subcommands = {EngineBench.class, EstimatorBench.class, ServerBench.class, PaperBench.class})
 public final class Bench implements Runnable {
 
