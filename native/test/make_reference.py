@@ -2,7 +2,7 @@
 transformers) and, for them and for shared/models/stories260K, reference outputs computed by transformers itself:
 last-position logits, final-norm activations, and d logit[target] / d input embeddings.
 
-Run from the repository root:  /work/venv/bin/python native/test/make_reference.py
+Run from the repository root, with a Python that has torch and transformers:  python3 native/test/make_reference.py
 """
 import json
 import pathlib
@@ -14,7 +14,7 @@ from transformers import (AutoModelForCausalLM, GPT2Config, GPT2LMHeadModel, GPT
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = ROOT / "server/src/test/resources/lpe/engine/native"
-SHARED = ROOT.parent / "shared" if (ROOT.parent / "shared/models").is_dir() else pathlib.Path("/work/shared")
+SHARED = ROOT.parent / "shared"
 
 
 def perturbed(model, seed):

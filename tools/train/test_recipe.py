@@ -1,6 +1,6 @@
 """Bad-input tests of the recipe (CPU, about a minute):
 
-    /work/venv/bin/python -m unittest discover -s tools/train -p 'test_*.py'
+    python3 -m unittest discover -s tools/train -p 'test_*.py'
 """
 import os
 import sys

@@ -21,7 +21,7 @@ import lpe.engine.DjlEngine;
 import lpe.engine.EngineRequest;
 import lpe.engine.Output;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -98,7 +98,7 @@ final class EngineBench implements Callable<Integer> {
     }
 
     private Map<String, Object> measure(String name, Path dir, Path root) throws IOException, InterruptedException {
-        Model model = new ModelLoader().load(dir);
+        Model model = new ModelReader().read(dir);
         Random random = new Random(1);
         int[][] tokens = new int[rows][length];
         int[] targets = new int[rows];

@@ -6,7 +6,7 @@ import java.util.EnumSet;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import lpe.dist.InputDistribution;
-import lpe.engine.Argmax;
+import lpe.engine.Logits;
 import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
 import lpe.engine.Output;
@@ -44,7 +44,7 @@ final class TargetChoice {
                 tokens[b] = distribution.sample(random);
             }
             for (float[] logits : engine.run(new EngineRequest(tokens, EnumSet.of(Output.LOGITS), null)).logits()) {
-                int top = Argmax.of(logits);
+                int top = Logits.argmax(logits);
                 argmaxCount[top]++;
                 for (int v = 0; v < vocabulary; v++) {
                     margin[v] = Math.max(margin[v], (double) logits[v] - logits[top]);

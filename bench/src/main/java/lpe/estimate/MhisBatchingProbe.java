@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import lpe.batching.Batcher;
+import lpe.batching.BatcherMeters;
 import lpe.batching.BatcherConfig;
 import lpe.dist.InputDistribution;
 import lpe.dist.Position;
@@ -91,8 +92,9 @@ public final class MhisBatchingProbe {
         InputDistribution distribution = new InputDistribution("paper", positions);
         InstantEngine engine = new InstantEngine();
         long start = System.nanoTime();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (Batcher batcher = new Batcher("probe", engine, new BatcherConfig(batchRows, Duration.ofMillis(20)),
-                        new SimpleMeterRegistry());
+                        meters);
                 ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Estimate>> runs = new ArrayList<>();
             for (int i = 0; i < targets; i++) {
@@ -108,7 +110,7 @@ public final class MhisBatchingProbe {
                 run.get();
             }
             System.out.printf("%d MHIS targets x budget %d, batch rows %d: %.1f s wall; %s%n", targets, budget,
-                    batchRows, (System.nanoTime() - start) / 1e9, batcher.stats());
+                    batchRows, (System.nanoTime() - start) / 1e9, BatcherMeters.of(meters, "probe"));
         }
     }
 }

@@ -17,7 +17,7 @@ import lpe.estimate.EstimationProblem;
 import lpe.estimate.Itgis;
 import lpe.estimate.ProgressListener;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,13 +25,13 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code lpe demo}: the main job with no arguments. The repository's smallest model (models/gelu-1l), the hex preset
- * (METHODS.md §2.3), and a target whose probability under that preset lies between 1e-8 and 1e-6 (the upper-case
+ * (docs/methods.md#hex-construction), and a target whose probability under that preset lies between 1e-8 and 1e-6 (the upper-case
  * hex letter "A" after a random lower-case hex string), estimated with ITGIS at the paper's budget of 2^16 while
  * progress streams to stderr; the result is printed beside the ground truth.
  *
  * <p>Decision: the target is chosen ahead of time, not searched for at run time. Knowing that a token's probability
  * is 1e-7 takes ~10^8 samples (a GPU run), so the choice was made once, from {@link #REFERENCE}, and is fixed here so
- * that every machine runs the same job. Temperature 0.45 is from the paper's grid (METHODS.md §3.6); on this model
+ * that every machine runs the same job. Temperature 0.45 is from the paper's grid (docs/methods.md#usage-defaults-and-uncertainty); on this model
  * ITGIS at T = 1 and 2 saw no hit in 2^16 samples, at 0.45 it did (measured with `lpe estimate ... --temperature`).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -69,7 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
             throw new UserError("lpe demo: the bundled model " + dir + " is missing (run ./lpe from a checkout of"
                     + " the repository)");
         }
-        Model model = new ModelLoader().load(dir);
+        Model model = new ModelReader().read(dir);
         InputDistribution hex = Distributions.resolve(PRESET, model.vocabulary(), Optional.empty());
         int target = model.vocabulary().id(TARGET).orElseThrow(
                 () -> new UserError("lpe demo: target " + TARGET + " is not a token of " + dir));

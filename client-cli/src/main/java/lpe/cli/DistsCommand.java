@@ -14,14 +14,14 @@ import java.util.concurrent.Callable;
 import lpe.dist.Distributions;
 import lpe.dist.InputDistribution;
 import lpe.dist.PresetOutcome;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.Vocabulary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code lpe dists}: the presets of METHODS.md §2 and their sizes for one model's vocabulary. */
+/** {@code lpe dists}: the presets of docs/methods.md#input-distributions and their sizes for one model's vocabulary. */
 @Command(
         name = "dists",
         mixinStandardHelpOptions = true,
@@ -48,7 +48,7 @@ public final class DistsCommand implements Callable<Integer> {
         Vocabulary vocabulary;
         List<PresetOutcome> outcomes;
         try {
-            vocabulary = new ModelLoader().load(model).vocabulary();
+            vocabulary = new ModelReader().read(model).vocabulary();
             outcomes = Distributions.presetOutcomes(vocabulary, Optional.ofNullable(corpus));
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println("lpe dists: " + e.getMessage());

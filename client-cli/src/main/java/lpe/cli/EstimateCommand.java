@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
  * {@link #runInProcess} is the whole local path, so that a {@code --server} path can branch around it.
  */
 @Command(name = "estimate", mixinStandardHelpOptions = true,
-        description = "Estimate P[behaviour] with naive, itgis, mhis, qld or gld (docs/methods.md).")
+        description = "Estimate P[behaviour] with naive, itgis, itgis-ce, mhis, qld, gld or auto (docs/methods.md).")
 public final class EstimateCommand implements Callable<Integer> {
 
     @Spec
@@ -33,7 +33,8 @@ public final class EstimateCommand implements Callable<Integer> {
     @Mixin
     ProblemOptions problem;
 
-    @Option(names = "--method", required = true, description = "naive | itgis | mhis | qld | gld.")
+    @Option(names = "--method", required = true,
+            description = "naive | itgis | itgis-ce | mhis | qld | gld | auto (auto: a pilot picks one).")
     String method;
 
     @Option(names = "--budget", defaultValue = "65536",

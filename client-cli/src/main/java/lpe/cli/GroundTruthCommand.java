@@ -27,7 +27,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lpe ground-truth}: argmax counts for every token over N samples of D (METHODS.md §4.2). The output file is
+ * {@code lpe ground-truth}: argmax counts for every token over N samples of D (docs/methods.md#ground-truth). The output file is
  * rewritten atomically after every 2^16 samples; running again with the same --out, model, dist and seed resumes
  * where it stopped (up to the new --samples). Shards are runs with different seeds; {@code --merge A B ...} adds them.
  *

@@ -7,7 +7,7 @@ import java.util.Locale;
 import lpe.v1.Estimate;
 import lpe.v1.Job;
 
-/** The JSON the CLI prints for server jobs, in the shapes of DESIGN.md's command-line contract. */
+/** The JSON the CLI prints for server jobs, in the shapes of the command-line contract (docs/api.md#command-line-contract). */
 final class JobJson {
 
     private JobJson() {}

@@ -10,7 +10,7 @@ import lpe.v1.TargetRef;
 /** The JobSpec a computing command sends to a server, from the options it was given. */
 final class JobSpecs {
 
-    /** METHODS.md §2; anything else is the path of a JSON spec file. */
+    /** docs/methods.md#input-distributions; anything else is the path of a JSON spec file. */
     static final Set<String> PRESETS = Set.of("hex", "camel", "colon", "if", "caps", "english", "spanish", "icl");
 
     private JobSpecs() {}

@@ -2,7 +2,7 @@ package lpe.cli;
 
 import java.nio.file.Path;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.ModelLocator;
 
 /** Loads the model a {@code --model} argument names: a directory, or a Hugging Face repo id (cached or downloaded). */
@@ -11,7 +11,7 @@ final class LocalModels {
     private LocalModels() {}
 
     static Model load(String model) {
-        return new ModelLoader().load(resolve(model));
+        return new ModelReader().read(resolve(model));
     }
 
     /** The model directory a {@code --model} argument names (a repo id is downloaded first if not cached). */

@@ -6,14 +6,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
-/** The {@code lpe} command: every subcommand of DESIGN.md's command-line contract. */
+/** The {@code lpe} command: every subcommand of the command-line contract (docs/api.md#command-line-contract). */
 @Command(
         name = "lpe",
         mixinStandardHelpOptions = true,
         description = "Estimate the probability that a language model produces a rare output.",
         footer = "%nlpe bench: benchmarks and the paper's evaluation (the bench module; ./lpe bench --help).",
         subcommands = {
-            // one line per subcommand; keep the order of DESIGN.md's contract
+            // one line per subcommand; keep the order of the command-line contract (docs/api.md#command-line-contract)
             DemoCommand.class,
             GenerateCommand.class,
             LogitsCommand.class,

@@ -9,7 +9,7 @@ import lpe.cli.ResultFile.Results;
  * ground-truth frequency (argmax counts of every ground-truth file summed, over their summed samples).
  *
  * <p>Matching: an exact result that names its target matches estimates of that target id; an exact result that names
- * none (DESIGN.md's {@code exact --json} has no target field) matches every estimate, but only when it is the only
+ * none (the CLI's {@code exact --json}, docs/api.md#command-line-contract, has no target field) matches every estimate, but only when it is the only
  * exact result given, since otherwise it would be ambiguous.
  */
 final class References {

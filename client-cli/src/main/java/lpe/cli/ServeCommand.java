@@ -1,6 +1,7 @@
 package lpe.cli;
 
 import com.google.inject.Guice;
+import com.google.inject.util.Modules;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -15,7 +16,10 @@ import lpe.api.ServerConfig;
 import lpe.api.ServerModule;
 import lpe.batching.BatcherConfig;
 import lpe.jobs.JobsConfig;
+import lpe.jobs.JobStore;
 import lpe.jobs.ModelLoader;
+import lpe.jobs.StoreLocation;
+import lpe.jobs.StoreUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -24,7 +28,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code lpe serve}: the gRPC estimation server. Models are directory names under {@code --model-root}; jobs live in
- * the SQLite store {@code --store}, which a restarted server picks up (finished results kept, queued jobs rerun,
+ * the store {@code --store} (an SQLite file, or a PostgreSQL database), which a restarted server picks up (finished results kept, queued jobs rerun,
  * running ones marked interrupted). SIGTERM / Ctrl-C shut it down gracefully.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gRPC estimation server.")
@@ -39,16 +43,26 @@ public final class ServeCommand implements Callable<Integer> {
             + " (default: $LPE_MODEL_ROOT, else <repository>/models).")
     Path modelRoot;
 
-    @Option(names = "--store", description = "SQLite job store (default: <repository>/runtime/jobs.db).")
-    Path store;
+    @Option(names = "--store", defaultValue = "${env:LPE_STORE}", description = "Job store: an SQLite file in an"
+            + " existing directory, or postgresql://user:password@host:port/database (default: $LPE_STORE, else"
+            + " <repository>/runtime/jobs.db).")
+    String store;
 
     @Option(names = "--metrics-port", description = "Prometheus /metrics HTTP port (default 9464, or a free port"
             + " when 9464 is taken; -1 disables).")
     Integer metricsPort;
 
+    @Option(names = "--bind", description = "Address the gRPC and metrics ports listen on, e.g. 127.0.0.1"
+            + " (default: every interface).")
+    String bind;
+
     @Option(names = "--token", defaultValue = "${env:LPE_TOKEN}",
-            description = "Bearer token every call must carry (default: $LPE_TOKEN; none: no authentication).")
+            description = "Bearer token every call and metrics scrape must carry (default: $LPE_TOKEN; none: no"
+                    + " authentication). Visible in ps: prefer --token-file or $LPE_TOKEN.")
     String token;
+
+    @Option(names = "--token-file", description = "File whose first line is the bearer token (instead of --token).")
+    Path tokenFile;
 
     @Option(names = "--tls-cert", description = "PEM certificate chain; with --tls-key, serve TLS.")
     Path tlsCertificate;
@@ -89,19 +103,63 @@ public final class ServeCommand implements Callable<Integer> {
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException("--model-root " + root + " is not a directory");
         }
-        JobsConfig jobs = new JobsConfig(root, store != null ? store : home.resolve("runtime/jobs.db"), maxRunning,
-                maxQueued, maxBudget, new BatcherConfig(batchRows, Duration.ofMillis(batchDelayMillis)));
-        ServerConfig config = new ServerConfig(port, metricsPort(), token == null || token.isEmpty() ? null : token,
-                tlsCertificate, tlsKey, preload);
-        LpeServer server = Guice.createInjector(new ServerModule(config, jobs), new RuntimeModule(models))
+        JobsConfig jobs = new JobsConfig(root, storeLocation(home), maxRunning, maxQueued, maxBudget,
+                new BatcherConfig(batchRows, Duration.ofMillis(batchDelayMillis)));
+        ServerConfig config = new ServerConfig(port, metricsPort(), token(), tlsCertificate, tlsKey, preload, bind);
+        JobStore openedStore;
+        try {
+            openedStore = new JobStore(jobs.store());
+        } catch (StoreUnavailableException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+        // The store opened here, so that a store that cannot be used stops the server with its one line (inside
+        // Guice it would come wrapped in a provisioning error).
+        LpeServer server = Guice.createInjector(
+                        Modules.override(new ServerModule(config, jobs)).with(b -> b.bind(JobStore.class).toInstance(openedStore)),
+                        new RuntimeModule(models))
                 .getInstance(LpeServer.class)
                 .start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "lpe-shutdown"));
-        System.out.println("lpe serve: listening on port " + server.port()
-                + (server.metricsPort() >= 0 ? ", metrics on http://localhost:" + server.metricsPort() + "/metrics" : ""));
+        String host = bind == null ? "localhost" : bind;
+        System.out.println("lpe serve: listening on " + (bind == null ? "port " : bind + " port ") + server.port()
+                + (server.metricsPort() >= 0 ? ", metrics on http://" + host + ":" + server.metricsPort() + "/metrics"
+                        : ""));
         System.out.flush();
         server.awaitTermination();
         return 0;
+    }
+
+    /** --token-file's first line, else --token / $LPE_TOKEN; null when none (no authentication). */
+    private String token() throws IOException {
+        if (tokenFile == null) {
+            return token == null || token.isEmpty() ? null : token;
+        }
+        if (token != null && !token.isEmpty() && System.getenv("LPE_TOKEN") == null) {
+            throw new IllegalArgumentException("give the token once: --token or --token-file, not both");
+        }
+        if (!Files.isRegularFile(tokenFile)) {
+            throw new IllegalArgumentException("--token-file " + tokenFile + " is not a readable file");
+        }
+        String first = Files.readAllLines(tokenFile).stream().findFirst().orElse("").strip();
+        if (first.isEmpty()) {
+            throw new IllegalArgumentException("--token-file " + tokenFile + ": the first line is empty; put the token"
+                    + " there");
+        }
+        return first;
+    }
+
+    /**
+     * The named store, else {@code <repository>/runtime/jobs.db}. The server's own {@code runtime/} directory is
+     * created when missing; any other store's directory must exist (a mistyped path is refused, not created).
+     */
+    private StoreLocation storeLocation(Path home) throws IOException {
+        StoreLocation location = store != null && !store.isEmpty() ? StoreLocation.parse(store)
+                : StoreLocation.sqlite(home.resolve("runtime/jobs.db"));
+        Path runtime = home.resolve("runtime").toAbsolutePath().normalize();
+        if (location.file() != null && runtime.equals(location.file().getParent())) {
+            Files.createDirectories(runtime);
+        }
+        return location;
     }
 
     private int metricsPort() {

@@ -8,7 +8,7 @@ import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import org.junit.jupiter.api.Test;
 
 /** The demo's fixed choice holds against its recorded ground truth, and the command prints the contract's JSON. */
@@ -18,7 +18,7 @@ class DemoCommandTest {
 
     @Test
     void targetLiesBetween1e8And1e6InTheRecordedGroundTruth() throws Exception {
-        Model model = new ModelLoader().load(ROOT.resolve(DemoCommand.MODEL));
+        Model model = new ModelReader().read(ROOT.resolve(DemoCommand.MODEL));
         int target = model.vocabulary().id(DemoCommand.TARGET).orElseThrow();
         JsonObject truth = JsonParser.parseString(
                 Files.readString(ROOT.resolve("tools/gpu/results/gt-hex-gelu-1l.json"))).getAsJsonObject();

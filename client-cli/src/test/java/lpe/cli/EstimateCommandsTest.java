@@ -14,12 +14,12 @@ import java.util.TreeSet;
 import lpe.engine.DjlEngine;
 import lpe.engine.EngineRequest;
 import lpe.engine.Output;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code lpe exact} and {@code lpe estimate} on stories260K: DESIGN.md's JSON, reproducibility, bad input. */
+/** {@code lpe exact} and {@code lpe estimate} on stories260K: the CLI's JSON (docs/api.md#command-line-contract), reproducibility, bad input. */
 class EstimateCommandsTest {
     static Path model;
     @TempDir
@@ -40,7 +40,7 @@ class EstimateCommandsTest {
 
     /** Exact probabilities of every argmax token over the 100 inputs, computed here row by row. */
     private static double[] reference() {
-        var m = new ModelLoader().load(model);
+        var m = new ModelReader().read(model);
         double[] p = new double[512];
         double[] w = {9, 8, 7, 6, 5, 4, 3, 2, 1, 1};
         try (DjlEngine engine = new DjlEngine(m)) {
@@ -85,7 +85,7 @@ class EstimateCommandsTest {
                 "backward_passes", "seconds", "seed")), new TreeSet<>(json.keySet()));
         assertEquals("itgis", json.get("method").getAsString());
         assertEquals(300, json.getAsJsonObject("target").get("id").getAsInt());
-        assertEquals(new ModelLoader().load(model).vocabulary().token(300),
+        assertEquals(new ModelReader().read(model).vocabulary().token(300),
                 json.getAsJsonObject("target").get("token").getAsString());
         assertEquals(64, json.get("forward_passes").getAsLong());
         assertEquals(64, json.get("backward_passes").getAsLong());

@@ -5,17 +5,22 @@ import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import lpe.jobs.AlreadyExistsException;
 import lpe.jobs.InvalidRequestException;
 import lpe.jobs.NotFoundException;
 import lpe.jobs.PreconditionException;
 import lpe.jobs.QueueFullException;
+import lpe.jobs.StoreUnavailableException;
+import lpe.jobs.UnreadableJobException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Maps exceptions to gRPC statuses carrying a google.rpc.Status: bad input is INVALID_ARGUMENT with a BadRequest
- * listing every field violation; unknown things NOT_FOUND; wrong state FAILED_PRECONDITION; a full queue
- * RESOURCE_EXHAUSTED, and so is a device out of memory; anything else INTERNAL (logged, with the request id to find it).
+ * listing every field violation; unknown things NOT_FOUND; a request id reused with another spec ALREADY_EXISTS; wrong
+ * state FAILED_PRECONDITION; a full queue RESOURCE_EXHAUSTED, and so is a device out of memory; a store that cannot be
+ * read or written UNAVAILABLE, a stored job that cannot be read back DATA_LOSS; anything else INTERNAL (logged, with
+ * the request id to find it).
  */
 final class Errors {
     private static final Logger log = LoggerFactory.getLogger(Errors.class);
@@ -28,8 +33,11 @@ final class Errors {
             case InvalidRequestException bad -> invalid(bad);
             case NotFoundException n -> status(Code.NOT_FOUND, n.getMessage());
             case PreconditionException p -> status(Code.FAILED_PRECONDITION, p.getMessage());
+            case AlreadyExistsException a -> status(Code.ALREADY_EXISTS, a.getMessage());
             case QueueFullException q -> status(Code.RESOURCE_EXHAUSTED, q.getMessage());
             case lpe.engine.NativeOutOfMemoryException m -> status(Code.RESOURCE_EXHAUSTED, m.getMessage());
+            case StoreUnavailableException u -> status(Code.UNAVAILABLE, u.getMessage());
+            case UnreadableJobException u -> status(Code.DATA_LOSS, u.getMessage());
             default -> {
                 String requestId = RequestIdInterceptor.current();
                 log.error("request_id={} internal error", requestId, e);

@@ -39,6 +39,10 @@ final class EstimationService extends EstimationServiceGrpc.EstimationServiceImp
                 throw Errors.invalid("request_id", "is " + request.getRequestId().length()
                         + " characters; at most 128");
             }
+            if (request.getRequestId().chars().anyMatch(Character::isISOControl)) {
+                throw Errors.invalid("request_id", "contains a control character (newline, tab, escape...); use"
+                        + " printable characters");
+            }
             if (!request.hasSpec()) {
                 throw Errors.invalid("spec", "a job spec is required");
             }
@@ -48,7 +52,7 @@ final class EstimationService extends EstimationServiceGrpc.EstimationServiceImp
                 throw Status.DEADLINE_EXCEEDED.withDescription("the call ended before the job was enqueued")
                         .asRuntimeException();
             }
-            return ProtoMapper.toProto(runner.submit(spec, request.getRequestId()));
+            return ProtoMapper.toProto(runner.submit(spec, request.getRequestId(), request.getSpec().hasSeed()));
         });
     }
 

@@ -7,12 +7,14 @@ import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import lpe.jobs.JobRunner;
 import lpe.jobs.JobStore;
@@ -24,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running server: gRPC (EstimationService, ModelService, grpc.health.v1, reflection) behind the request-id,
- * deadline and (optional) bearer-token interceptors, plus Prometheus metrics over HTTP. On start it recovers the
+ * deadline and (optional) bearer-token interceptors, plus Prometheus metrics over HTTP (behind the same token), both
+ * on the configured bind address. On start it recovers the
  * store's unfinished jobs and loads the preload models; health turns SERVING once they are warm.
  */
 public final class LpeServer implements AutoCloseable {
@@ -66,16 +69,29 @@ public final class LpeServer implements AutoCloseable {
             throw new UncheckedIOException("cannot read the TLS certificate or key: " + e.getMessage(), e);
         }
         if (config.metricsPort() >= 0) {
-            metrics = new MetricsHttpServer(config.metricsPort(), meters);
+            metrics = new MetricsHttpServer(address(config.metricsPort()), config.bearerToken(), meters);
         }
-        return start(Grpc.newServerBuilderForPort(config.port(), credentials));
+        return start(config.bind() == null ? Grpc.newServerBuilderForPort(config.port(), credentials)
+                : NettyServerBuilder.forAddress(address(config.port()), credentials));
+    }
+
+    /** The configured bind address (every interface when none) with this port. */
+    private InetSocketAddress address(int port) {
+        if (config.bind() == null) {
+            return new InetSocketAddress(port);
+        }
+        InetSocketAddress address = new InetSocketAddress(config.bind(), port);
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("--bind " + config.bind() + ": no such host or address");
+        }
+        return address;
     }
 
     /** Serves on the given builder (tests pass an in-process one). */
     public LpeServer start(ServerBuilder<?> builder) {
         health.setStatus("", ServingStatus.NOT_SERVING);
-        builder.addService(estimation)
-                .addService(modelService)
+        builder.addService(MalformedRequests.guard(estimation))
+                .addService(MalformedRequests.guard(modelService))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .maxInboundMessageSize(MAX_REQUEST_BYTES);
@@ -97,7 +113,8 @@ public final class LpeServer implements AutoCloseable {
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(EstimationServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
         health.setStatus(ModelServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-        log.info("serving port={} tls={} auth={} metrics_port={} models={}", port(), config.tls(),
+        log.info("serving bind={} port={} tls={} auth={} metrics_port={} models={}",
+                config.bind() == null ? "*" : config.bind(), port(), config.tls(),
                 config.bearerToken() != null, metrics == null ? "off" : metrics.port(), config.preload());
         return this;
     }

@@ -12,7 +12,7 @@ import lpe.jobs.SpecDistributions;
 
 /**
  * The production model runtime: DJL models (or, given one, another loader such as lpe.jobs.NativeModels), the presets
- * and JSON specs of lpe.dist, every estimator of METHODS.md.
+ * and JSON specs of lpe.dist, every estimator of docs/methods.md.
  */
 public final class RuntimeModule extends AbstractModule {
     private final ModelLoader models;

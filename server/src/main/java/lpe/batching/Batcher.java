@@ -7,11 +7,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -19,18 +15,17 @@ import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
 import lpe.engine.EngineResult;
 import lpe.engine.ModelShape;
-import lpe.engine.Output;
-import lpe.engine.Proposals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One per loaded model: fuses the rows that all running jobs ask for into device batches and hands each job its rows.
+ * One per loaded model: schedules the rows that all running jobs ask for into device batches and hands each job its
+ * rows.
  *
  * <p>Every estimator thread gets its own {@link Participant} (an {@link Engine}); its {@code run} blocks until its
  * rows ran. A single worker thread builds each batch from the participants' pending requests:
  * <ul>
- *   <li>rows of one batch share their length and requested outputs (the engine runs one shape at a time);
+ *   <li>a batch holds only requests that {@link Fusion#fuses fuse} (the engine runs one shape at a time);
  *   <li>fair: participants take turns from a rotation point; first each takes its whole remaining request if it fits
  *       in the room left, then the larger requests take the room still left in turn, each at most an equal share of
  *       the row limit per round (so a huge request cannot crowd out small ones, and batches fill). The next batch
@@ -41,13 +36,9 @@ import org.slf4j.LoggerFactory;
  *   <li>a batch runs when every open participant is waiting (no one else can add rows; a participant whose rows all
  *       ran but who has not yet taken them is not waiting), or, as long as no other participant of the same job is
  *       about to ask (see {@link #jobMateBusy}), when it is full or its oldest request waited
- *       {@link BatcherConfig#maxDelay()} (a batch that ran before a job mate asked lost the sharing of identical rows:
- *       the flaky case of JobRunnerTest.targetsOfOneJobShareTheirRows);
- *   <li>identical rows (same tokens, and same target when it shapes the outputs) run once per batch: jobs on several
- *       targets with one seed share their forward passes this way. Rows whose one-hot gradients are summed
- *       ({@link Output#ONE_HOT_GRADIENT_SUMS}) are not shared: each slice of a request is its own group, and the
- *       participant adds up its groups' sums over the batches its rows ran in. Rows that draw proposals
- *       ({@link Output#PROPOSALS}) are never shared: each draws with its own uniforms.
+ *       {@link BatcherConfig#maxDelay()} (a batch that ran before a job mate asked would lose the sharing of identical rows);
+ *   <li>the rows taken run as one engine call that {@link Fusion} builds and splits (which requests fuse, which rows
+ *       run once).
  * </ul>
  * A cancelled participant's pending rows are dropped at once, so its device work stops within the batch in flight.
  * Device time is apportioned to participants by the rows they asked for.
@@ -70,10 +61,6 @@ public final class Batcher implements AutoCloseable {
     private final Timer deviceTimer;
     private int rotation;
     private boolean closed;
-    private long batches;
-    private long rowsRequested;
-    private long rowsRun;
-    private long deviceNanos;
 
     public Batcher(String modelName, Engine engine, BatcherConfig config, MeterRegistry meters) {
         this.modelName = modelName;
@@ -118,15 +105,6 @@ public final class Batcher implements AutoCloseable {
             Participant p = new Participant(jobId);
             participants.add(p);
             return p;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    public BatcherStats stats() {
-        lock.lock();
-        try {
-            return new BatcherStats(batches, rowsRequested, rowsRun, deviceNanos / 1e9, config.rowLimit());
         } finally {
             lock.unlock();
         }
@@ -307,54 +285,9 @@ public final class Batcher implements AutoCloseable {
     }
 
     private void runBatch(List<Slice> slices) {
-        EngineRequest leadRequest = slices.getFirst().pending.request;
-        Set<Output> outputs = leadRequest.outputs();
-        boolean byTarget = leadRequest.wantsGradients() || outputs.contains(Output.TARGET_LOGIT);
-        boolean proposals = outputs.contains(Output.PROPOSALS); // rows not shared
-        boolean bySlice = outputs.contains(Output.ONE_HOT_GRADIENT_SUMS); // each slice its own group: rows not shared
-        Map<RowKey, Integer> unique = new HashMap<>();
-        List<int[]> rows = new ArrayList<>();
-        List<Integer> targets = new ArrayList<>();
-        List<int[]> positions = new ArrayList<>();
-        List<float[]> uniforms = new ArrayList<>();
-        List<Integer> reverseColumns = new ArrayList<>();
-        List<Integer> groups = new ArrayList<>();
-        int requested = 0;
-        int[][] fusedIndex = new int[slices.size()][];
-        for (int s = 0; s < slices.size(); s++) {
-            Slice slice = slices.get(s);
-            EngineRequest request = slice.pending.request;
-            fusedIndex[s] = new int[slice.count];
-            for (int r = 0; r < slice.count; r++) {
-                int row = slice.from + r;
-                int[] tokens = request.tokens()[row];
-                int target = byTarget ? request.targets()[row] : -1;
-                int owner = proposals ? requested + r : bySlice ? s : -1;
-                Integer index = unique.putIfAbsent(new RowKey(tokens, target, owner), rows.size());
-                if (index == null) {
-                    index = rows.size();
-                    rows.add(tokens);
-                    targets.add(target);
-                    groups.add(s);
-                    if (proposals) {
-                        positions.add(request.positions()[row]);
-                        uniforms.add(request.proposals().uniforms()[row]);
-                        reverseColumns.add(request.proposals().reverseColumns()[row]);
-                    }
-                }
-                fusedIndex[s][r] = index;
-            }
-            requested += slice.count;
-        }
-        EngineRequest fused = new EngineRequest(
-                rows.toArray(int[][]::new),
-                outputs,
-                byTarget ? targets.stream().mapToInt(Integer::intValue).toArray() : null,
-                leadRequest.columns(),
-                proposals ? positions.toArray(int[][]::new) : null,
-                bySlice ? groups.stream().mapToInt(Integer::intValue).toArray() : null,
-                proposals ? new Proposals(leadRequest.proposals().law(), uniforms.toArray(float[][]::new),
-                        reverseColumns.stream().mapToInt(Integer::intValue).toArray()) : null);
+        Fusion fusion = new Fusion(slices);
+        EngineRequest fused = fusion.request();
+        int requested = fusion.rowsRequested();
         long start = System.nanoTime();
         EngineResult result = null;
         RuntimeException failure = null;
@@ -362,29 +295,25 @@ public final class Batcher implements AutoCloseable {
             result = engine.run(fused);
         } catch (RuntimeException | Error e) {
             // An Error too: the worker must survive it, or every waiting job would hang.
-            log.error("model {}: device batch of {} rows failed", modelName, rows.size(), e);
+            log.error("model {}: device batch of {} rows failed", modelName, fused.rows(), e);
             failure = e instanceof RuntimeException r ? r
                     : new IllegalStateException("device batch failed: " + e, e);
         }
         long nanos = System.nanoTime() - start;
-        batchRows.record(rows.size());
+        batchRows.record(fused.rows());
         rowsRequestedCounter.increment(requested);
-        rowsRunCounter.increment(rows.size());
+        rowsRunCounter.increment(fused.rows());
         deviceTimer.record(nanos, TimeUnit.NANOSECONDS);
         lock.lock();
         try {
-            batches++;
-            rowsRequested += requested;
-            rowsRun += rows.size();
-            deviceNanos += nanos;
-            for (int s = 0; s < slices.size(); s++) {
-                Slice slice = slices.get(s);
+            for (Slice slice : slices) {
                 slice.participant.deviceNanos += nanos * slice.count / requested;
                 if (failure != null) {
                     slice.pending.failure = failure;
-                } else {
-                    slice.pending.deliver(result, slice.from, fusedIndex[s], s);
                 }
+            }
+            if (failure == null) {
+                fusion.split(result);
             }
             changed.signalAll();
         } finally {
@@ -458,7 +387,7 @@ public final class Batcher implements AutoCloseable {
                 if (mine.failure != null) {
                     throw mine.failure;
                 }
-                return mine.result();
+                return mine.rows.result();
             } finally {
                 lock.unlock();
             }
@@ -529,22 +458,6 @@ public final class Batcher implements AutoCloseable {
         }
     }
 
-    private record Slice(Participant participant, Pending pending, int from, int count) {}
-
-    /**
-     * A row's identity for de-duplication inside one batch: its tokens, its target when that shapes its outputs, and
-     * its owner when it may not be shared (the slice when its gradients are summed per slice, the row itself when it
-     * draws proposals; else −1).
-     */
-    private record RowKey(int[] tokens, int target, int owner) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof RowKey k && k.target == target && k.owner == owner && Arrays.equals(k.tokens, tokens);
-        }
-
-        @Override
-        public int hashCode() {
-            return 31 * (31 * Arrays.hashCode(tokens) + target) + owner;
-        }
-    }
+    /** Rows {@code from..from+count-1} of a participant's pending request, taken into the batch being built. */
+    record Slice(Participant participant, Pending pending, int from, int count) {}
 }

@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 import lpe.model.Vocabulary;
 
 /**
- * Token counts of a text corpus, for the presets' corpus-frequency weights (METHODS.md §2.1 "dataset_dist").
+ * Token counts of a text corpus, for the presets' corpus-frequency weights (docs/methods.md#presets, corpus weights).
  *
  * <p>Decisions: the file is UTF-8 text; documents are separated by blank lines; each document is encoded on its own
  * (no special tokens) and truncated to its first 2^14 tokens, as the reference does. BOS and EOS are not counted

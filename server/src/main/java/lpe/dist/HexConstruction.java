@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The hex preset's token frequencies (METHODS.md §2.3): a Markov model of how greedy BPE segments a uniformly random
+ * The hex preset's token frequencies (docs/methods.md#hex-construction): a Markov model of how greedy BPE segments a uniformly random
  * string over an alphabet of size A, and its stationary distribution. Reproduced as stated, quirks included.
  */
 final class HexConstruction {
@@ -51,7 +51,7 @@ final class HexConstruction {
     }
 
     /**
-     * Steps 1 and 2 of §2.3 for one pair: the suffixes left when another token starts with {@code next} or with
+     * The first two steps of the hex construction (docs/methods.md#hex-construction) for one pair: the suffixes left when another token starts with {@code next} or with
      * {@code prev + next} (a multiset: duplicates kept), minus every element that has another, different element
      * as a prefix. Sorted, for comparison.
      */

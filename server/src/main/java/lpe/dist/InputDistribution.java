@@ -3,7 +3,7 @@ package lpe.dist;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
-/** D = D_1 × … × D_L: independent positions, each with its own finite support (METHODS.md §1). */
+/** D = D_1 × … × D_L: independent positions, each with its own finite support (docs/methods.md#problem-and-notation). */
 public record InputDistribution(String name, List<Position> positions) {
 
     public InputDistribution {

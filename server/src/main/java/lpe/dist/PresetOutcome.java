@@ -1,6 +1,6 @@
 package lpe.dist;
 
-/** A preset built for one vocabulary, or refused with the reason (METHODS.md §2.2 "If it fails"). */
+/** A preset built for one vocabulary, or refused with the reason (docs/methods.md#presets). */
 public sealed interface PresetOutcome {
 
     String name();

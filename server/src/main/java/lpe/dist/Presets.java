@@ -13,13 +13,13 @@ import java.util.stream.IntStream;
 import lpe.model.Vocabulary;
 
 /**
- * The 8 input distributions of METHODS.md §2.2, derived for any vocabulary from the decoded token texts.
+ * The 8 input distributions of docs/methods.md#presets, derived for any vocabulary from the decoded token texts.
  *
  * <p>Decisions (README "Input distributions"):
  *
  * <ul>
  *   <li>Weights are uniform over each token set unless corpus counts are given; with counts, a set is weighted by
- *       the tokens' corpus frequencies, tokens the corpus never uses are dropped, then the top-k of §2.2 is kept
+ *       the tokens' corpus frequencies, tokens the corpus never uses are dropped, then the top-k of the preset rules (docs/methods.md#presets) is kept
  *       (ties by lower id). Without counts no top-k is applied: every token ties.
  *   <li>A constant must be one token of this vocabulary (a token whose decoded text is exactly the constant); a
  *       preset whose constant is not one token, whose token set is empty, or whose vocabulary has no BOS, is refused

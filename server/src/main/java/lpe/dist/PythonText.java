@@ -3,7 +3,7 @@ package lpe.dist;
 import java.util.function.IntPredicate;
 
 /**
- * Python 3 {@code str} predicates in Java, on Unicode code points (METHODS.md §2.1 "Python → Java predicate mapping").
+ * Python 3 {@code str} predicates in Java, on Unicode code points (docs/methods.md#presets, Python → Java predicates).
  * Python counts and indexes code points, not UTF-16 units, so every method here works on code points.
  */
 final class PythonText {

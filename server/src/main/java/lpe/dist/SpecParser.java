@@ -20,7 +20,7 @@ import java.util.stream.IntStream;
 import lpe.model.Vocabulary;
 
 /**
- * Parses DESIGN.md's JSON distribution spec ("SPEC") against a vocabulary:
+ * Parses the JSON distribution spec (docs/methods.md#json-distribution-spec) ("SPEC") against a vocabulary:
  *
  * <pre>{"name": "animals", "positions": [
  *   {"token": "&lt;s&gt;"}, {"id": 1},
@@ -220,6 +220,10 @@ final class SpecParser {
                 throw new InvalidDistributionException(field + "[" + k + "]",
                         "weight " + w + " must be positive and finite (leave the token out instead of weight 0)");
             }
+        }
+        if (Double.isInfinite(java.util.Arrays.stream(weights).sum())) {
+            throw new InvalidDistributionException(field, "the weights sum to more than the largest double (about "
+                    + "1.8e308); scale them down");
         }
         return weights;
     }

@@ -12,7 +12,7 @@ import static lpe.dist.PythonText.length;
 import java.util.Locale;
 import java.util.Set;
 
-/** The token-set rules of METHODS.md §2.2, as predicates on a token's decoded text str(v), with Python semantics. */
+/** The token-set rules of docs/methods.md#presets, as predicates on a token's decoded text str(v), with Python semantics. */
 final class TokenRules {
     private static final String PUNCTUATION = ",.?!:;";
     private static final Set<String> ENGLISH_SINGLE_PUNCTUATION = Set.of(",", ".", "!", "?", ";");

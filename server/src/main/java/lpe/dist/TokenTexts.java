@@ -11,7 +11,7 @@ import java.util.stream.IntStream;
 import lpe.model.Vocabulary;
 
 /**
- * The decoded text str(v) of every token of a vocabulary (METHODS.md §2.1), and which tokens the presets may use.
+ * The decoded text str(v) of every token of a vocabulary (docs/methods.md#presets), and which tokens the presets may use.
  *
  * <p>Decisions (README "Input distributions"): a preset's token set holds one token per decoded text, the token a
  * tokenizer would produce. When several tokens decode to the same text (SentencePiece byte-fallback tokens such as

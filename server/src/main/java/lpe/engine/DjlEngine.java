@@ -45,8 +45,13 @@ public final class DjlEngine implements Engine, AutoCloseable {
         LOCK.lock(); // creating the weights is a DJL call too
         try {
             this.manager = NDManager.newBaseManager("PyTorch");
-            this.transformer = new DjlTransformer(model, manager);
-            this.unembeddingTransposed = manager.create(DjlWeights.transpose(unembeddings, v, d), new Shape(d, v));
+            try {
+                this.transformer = new DjlTransformer(model, manager);
+                this.unembeddingTransposed = manager.create(DjlWeights.transpose(unembeddings, v, d), new Shape(d, v));
+            } catch (RuntimeException e) {
+                manager.close(); // a refused model leaves no arrays behind
+                throw e;
+            }
         } finally {
             LOCK.unlock();
         }

@@ -38,12 +38,12 @@ final class DjlTransformer {
         }
     }
 
-    /** RMSNorm when bias is null (Llama), LayerNorm otherwise. */
-    record Norm(NDArray weight, NDArray bias, double eps) {
+    /** RMSNorm when bias is null (Llama; {@code epsilon} is eps as an engine-owned array), LayerNorm otherwise. */
+    record Norm(NDArray weight, NDArray bias, double eps, NDArray epsilon) {
         NDArray apply(NDArray x) {
             if (bias == null) {
                 NDArray meanSquare = x.square().mean(new int[] {-1}, true);
-                return x.div(meanSquare.add(eps).sqrt()).mul(weight);
+                return x.div(meanSquare.add(epsilon).sqrt()).mul(weight);
             }
             return LayerNorm.layerNorm(x, weight.getShape(), weight, bias, (float) eps).singletonOrThrow(); // fused torch layer_norm
         }
@@ -60,9 +60,20 @@ final class DjlTransformer {
     private final NDArray ropeCos; // [context, rotaryDim]; null without RoPE
     private final NDArray ropeSin;
     private final NDArray causalMask; // [context, context]: 0 on and below the diagonal, -inf above
+    // Constants as engine-owned arrays, never as Java numbers: DJL turns a number operand (x.mul(0.5)) into an array
+    // over a direct buffer that it frees right after the forward op, while autograd keeps that array for the backward
+    // pass, which then reads freed memory (wrong gradients after a garbage collection; docs/djl-gradient-fault.md).
+    private final NDArray attentionScale; // 1/sqrt(headDim)
+    private final NDArray geluCubic; // 2·0.044715·√(2/π)
+    private final NDArray geluLinear; // 2·√(2/π)
 
     DjlTransformer(Model model, NDManager manager) {
         this.config = model.config();
+        long positions = config.contextLength();
+        if (positions * positions > Integer.MAX_VALUE - 8) { // the causal mask and RoPE tables are sized by it
+            throw new IllegalArgumentException(model.directory().getFileName() + ": max_position_embeddings " + positions
+                    + " is too long for the DJL engine's causal mask (at most 46,340 positions); use the native engine");
+        }
         DjlWeights w = new DjlWeights(model, manager);
         int d = config.hiddenSize();
         int qd = config.heads() * config.headDim();
@@ -121,6 +132,9 @@ final class DjlTransformer {
             }
         }
         causalMask = w.array(mask, context, context);
+        attentionScale = w.array(new float[] {(float) (1.0 / Math.sqrt(config.headDim()))}, 1);
+        geluCubic = w.array(new float[] {(float) (2 * 0.044715 * SQRT_2_OVER_PI)}, 1);
+        geluLinear = w.array(new float[] {(float) (2 * SQRT_2_OVER_PI)}, 1);
     }
 
     /** cos and sin of position·θ^(-2i/rd), each frequency repeated for both halves (Hugging Face rotate_half). */
@@ -181,7 +195,7 @@ final class DjlTransformer {
         q = q.reshape(batch, kvHeads, heads / kvHeads, tq, headDim);
         k = k.expandDims(2);
         v = v.expandDims(2);
-        NDArray scores = q.matMul(k.transpose(0, 1, 2, 4, 3)).mul(1.0 / Math.sqrt(headDim));
+        NDArray scores = q.matMul(k.transpose(0, 1, 2, 4, 3)).mul(attentionScale);
         if (!lastOnly) {
             scores = scores.add(causalMask.get(new NDIndex("0:" + t + ", 0:" + t)));
         }
@@ -217,7 +231,7 @@ final class DjlTransformer {
             case "gelu" -> Activation.gelu(x); // torch gelu, exact (erf)
             // gelu_new, gelu_pytorch_tanh, gelu_fast: 0.5x(1 + tanh(z)) with z = √(2/π)(x + 0.044715x³),
             // computed as x·sigmoid(2z) (the same function, fewer [B, T, 4D] temporaries)
-            default -> x.mul(Activation.sigmoid(x.mul(x.square().mul(2 * 0.044715 * SQRT_2_OVER_PI).add(2 * SQRT_2_OVER_PI))));
+            default -> x.mul(Activation.sigmoid(x.mul(x.square().mul(geluCubic).add(geluLinear))));
         };
     }
 }

@@ -66,12 +66,13 @@ final class DjlWeights {
     }
 
     DjlTransformer.Norm rmsNorm(String prefix, long d, double eps) {
-        return new DjlTransformer.Norm(array(model.weight(prefix + ".weight", d).data(), d), null, eps);
+        return new DjlTransformer.Norm(array(model.weight(prefix + ".weight", d).data(), d), null, eps,
+                array(new float[] {(float) eps}, 1));
     }
 
     DjlTransformer.Norm layerNorm(String prefix, long d, double eps) {
         return new DjlTransformer.Norm(array(model.weight(prefix + ".weight", d).data(), d),
-                array(model.weight(prefix + ".bias", d).data(), d), eps);
+                array(model.weight(prefix + ".bias", d).data(), d), eps, null);
     }
 
     NDArray array(float[] data, long... shape) {

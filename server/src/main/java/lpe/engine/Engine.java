@@ -14,7 +14,7 @@ public interface Engine {
 
     /**
      * Projects vectors onto rows of the input-embedding matrix: {@code out[n][k] = vectors[n] · W_E[ids[k]]}.
-     * With embedding gradients as vectors this is the one-hot gradient h_i(x)(v) of METHODS.md §1.
+     * With embedding gradients as vectors this is the one-hot gradient h_i(x)(v) of docs/methods.md#problem-and-notation.
      */
     float[][] projectOntoEmbeddings(float[][] vectors, int[] ids);
 

@@ -29,7 +29,7 @@ public final class GreedyDecoder {
         for (int n = prompt.length; n < total; n++) {
             int[] sequence = Arrays.copyOf(ids, n);
             float[] logits = engine.run(new EngineRequest(new int[][] {sequence}, Set.of(Output.LOGITS), null)).logits()[0];
-            ids[n] = Argmax.of(logits);
+            ids[n] = Logits.argmax(logits);
         }
         return ids;
     }

@@ -6,7 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
- * MHIS's gradient-informed proposal (METHODS.md §3.2) over a request's columns v_k:
+ * MHIS's gradient-informed proposal (docs/methods.md#mhis) over a request's columns v_k:
  * φ_i(v_k | x) ∝ exp(logPriors[i][k] + h_i(x)(v_k) / temperature), where logPriors[i][k] = log p_i(v_k), −∞ for
  * the columns outside position i's support. A position whose row has no finite entry is fixed: {@link #draw} gives
  * column −1 with log-probability 0 there (the proposal keeps the current token).

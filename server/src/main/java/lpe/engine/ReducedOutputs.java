@@ -39,7 +39,7 @@ public final class ReducedOutputs {
         if (outputs.contains(Output.ARGMAX)) {
             argmax = new int[rows];
             for (int b = 0; b < rows; b++) {
-                argmax[b] = Argmax.of(full.logits()[b]);
+                argmax[b] = Logits.argmax(full.logits()[b]);
             }
         }
         if (outputs.contains(Output.TARGET_LOGIT)) {

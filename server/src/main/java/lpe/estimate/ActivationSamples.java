@@ -8,7 +8,7 @@ import lpe.engine.EngineRequest;
 import lpe.engine.Output;
 
 /**
- * The n samples of the last position that QLD and GLD extrapolate from (METHODS.md §3.3 inputs): inputs x ~ D, one
+ * The n samples of the last position that QLD and GLD extrapolate from (docs/methods.md#qld inputs): inputs x ~ D, one
  * forward pass each, in batches of 512 (the paper's batch).
  */
 final class ActivationSamples {
@@ -16,12 +16,20 @@ final class ActivationSamples {
 
     private ActivationSamples() {}
 
+    /** Why an activation-extrapolation method cannot estimate {@code behavior}, or null if it can (argmax). */
+    static String refusal(String method, Behavior behavior) {
+        return behavior instanceof Behavior.Argmax
+                ? null
+                : method + " extrapolates the argmax behaviour only; use naive, itgis, itgis-ce or mhis for "
+                        + behavior.spec();
+    }
+
     /** Rows of the requested output (ACTIVATIONS [n][D] or LOGITS [n][V]) for n = budget inputs drawn from D. */
     static float[][] draw(EstimationProblem problem, Engine engine, Output output, String method,
             ProgressListener progress) {
-        if (!(problem.behavior() instanceof Behavior.Argmax)) {
-            throw new IllegalArgumentException(
-                    method + " extrapolates the argmax behaviour only; use naive, itgis or mhis for " + problem.behavior().spec());
+        String refusal = refusal(method, problem.behavior());
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
         }
         long start = System.nanoTime();
         SplittableRandom random = new SplittableRandom(problem.seed());

@@ -1,6 +1,7 @@
 package lpe.estimate;
 
 import lpe.engine.EngineResult;
+import lpe.engine.Logits;
 import lpe.engine.Output;
 
 /**
@@ -41,7 +42,7 @@ public sealed interface Behavior {
     record Argmax() implements Behavior {
         @Override
         public double value(float[] logits, int target) {
-            return lpe.engine.Argmax.of(logits) == target ? 1.0 : 0.0; // named in full: this record is Argmax too
+            return Logits.argmax(logits) == target ? 1.0 : 0.0;
         }
 
         @Override

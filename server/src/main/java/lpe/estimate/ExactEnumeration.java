@@ -27,17 +27,14 @@ public final class ExactEnumeration implements Estimator {
         Checks.validate(problem, engine.shape());
         InputDistribution d = problem.distribution();
         int length = d.length();
-        int[][] support = new int[length][]; // indices with non-zero probability, per position
-        long inputs = 1;
-        for (int i = 0; i < length; i++) {
-            Position position = d.position(i);
-            support[i] = java.util.stream.IntStream.range(0, position.size())
-                    .filter(k -> position.probability(k) > 0).toArray();
-            inputs = inputs > MAX_INPUTS ? inputs : inputs * support[i].length;
+        String refusal = refusal(d);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
         }
-        if (inputs > MAX_INPUTS) {
-            throw new IllegalArgumentException("distribution '" + d.name() + "' has " + describe(d)
-                    + " inputs, too many to enumerate; exact enumeration is limited to 2^22 = " + MAX_INPUTS);
+        int[][] support = support(d);
+        long inputs = 1;
+        for (int[] s : support) {
+            inputs *= s.length;
         }
         long start = System.nanoTime();
         int[] digits = new int[length];
@@ -70,6 +67,27 @@ public final class ExactEnumeration implements Estimator {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return Estimate.of(name(), p, 0, Interval.exact(p), inputs, inputs, inputs, 0, seconds, problem.seed());
+    }
+
+    @Override
+    public String refusal(InputDistribution d) {
+        long inputs = 1;
+        for (int[] s : support(d)) {
+            inputs = inputs > MAX_INPUTS ? inputs : inputs * s.length;
+        }
+        return inputs <= MAX_INPUTS ? null : "distribution '" + d.name() + "' has " + describe(d)
+                + " inputs, too many to enumerate; exact enumeration is limited to 2^22 = " + MAX_INPUTS;
+    }
+
+    /** Per position, the indices of non-zero probability. */
+    private static int[][] support(InputDistribution d) {
+        int[][] support = new int[d.length()][];
+        for (int i = 0; i < d.length(); i++) {
+            Position position = d.position(i);
+            support[i] = java.util.stream.IntStream.range(0, position.size())
+                    .filter(k -> position.probability(k) > 0).toArray();
+        }
+        return support;
     }
 
     private static String describe(InputDistribution d) {

@@ -21,6 +21,11 @@ public final class Gld implements Estimator {
     }
 
     @Override
+    public String refusal(Behavior behavior) {
+        return ActivationSamples.refusal(name(), behavior);
+    }
+
+    @Override
     public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress) {
         Checks.validate(problem, engine.shape());
         long start = System.nanoTime();

@@ -3,13 +3,13 @@ package lpe.estimate;
 import java.util.EnumSet;
 import java.util.SplittableRandom;
 import lpe.dist.InputDistribution;
-import lpe.engine.Argmax;
+import lpe.engine.Logits;
 import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
 import lpe.engine.Output;
 
 /**
- * Ground truth as the paper makes it (METHODS.md §4.2): naive sampling that counts the argmax token of every sample,
+ * Ground truth as the paper makes it (docs/methods.md#ground-truth): naive sampling that counts the argmax token of every sample,
  * for all tokens at once. Sample k belongs to chunk k / 2^16, whose inputs come from a generator seeded by
  * (seed, chunk) alone, so a run can stop after any sample and resume at exactly the next one, and runs with
  * different seeds are independent shards whose counts add.
@@ -46,7 +46,7 @@ public final class GroundTruth {
                     tokens[b] = d.sample(random);
                 }
                 for (float[] logits : engine.run(new EngineRequest(tokens, EnumSet.of(Output.LOGITS), null)).logits()) {
-                    counts[Argmax.of(logits)]++;
+                    counts[Logits.argmax(logits)]++;
                 }
                 done += rows;
                 checkpoint.accept(done);

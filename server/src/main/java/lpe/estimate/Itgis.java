@@ -30,6 +30,13 @@ import lpe.engine.Output;
  * estimate. Each row's value has conditional mean p given everything before it, so pooling them keeps the estimate
  * unbiased. With {@link Tuning#paperTemperatures()} the paper's table is used instead ({@link TemperatureRule}).
  *
+ * <p><b>Cross-entropy refinement</b> ({@code itgis-ce}, beyond the paper). The gradient's linear guess of where the
+ * target's inputs lie can be wrong; the hits themselves are evidence. Each proposal also keeps, per position, the
+ * weighted share r_i(v) of its hits so far that had token v there (smoothed by p_i): the cross-entropy method's
+ * estimate of the marginals of D given the behaviour, the best independent-token proposal in Kullback–Leibler terms.
+ * It samples from (1 − γ)·q_i^ITGIS + γ·r_i with γ = h/(h + {@value #HALF_WEIGHT_HITS}) after h hits, so the
+ * evidence takes over as it accumulates. The proposal still depends on earlier batches only: unbiased as ITGIS is.
+ *
  * <p><b>Uncertainty.</b> The per-sample values y = w·value form a martingale-difference sequence around p; the
  * standard error is their sample standard deviation over √n. With hits the interval is Fay and Feuer's gamma interval
  * for a weighted count ({@link Interval#weightedGamma}), taking the largest single contribution seen as the weight
@@ -47,14 +54,29 @@ public final class Itgis implements Estimator {
      */
     static final double[] PILOT_TEMPERATURES = {0.45, 0.67, 1.0, 1.5, 2.24, Double.POSITIVE_INFINITY};
 
+    /** Hits at which the cross-entropy refinement has half the proposal's weight: γ = h / (h + HALF_WEIGHT_HITS). */
+    static final double HALF_WEIGHT_HITS = 16;
+    /** Share of p_i in the refinement's per-position law, so that it never rules a token out. */
+    static final double REFINEMENT_SMOOTHING = 0.1;
+
     private final int batch;
     private final double decay;
+    private final boolean crossEntropy;
 
     public Itgis() {
-        this(DEFAULT_BATCH, DEFAULT_DECAY);
+        this(DEFAULT_BATCH, DEFAULT_DECAY, false);
+    }
+
+    /** ITGIS with the paper's batch and decay, refined by cross-entropy ({@code itgis-ce}) if asked. */
+    public Itgis(boolean crossEntropy) {
+        this(DEFAULT_BATCH, DEFAULT_DECAY, crossEntropy);
     }
 
     public Itgis(int batch, double decay) {
+        this(batch, decay, false);
+    }
+
+    public Itgis(int batch, double decay, boolean crossEntropy) {
         if (batch <= 0) {
             throw new IllegalArgumentException("ITGIS batch must be positive, got " + batch);
         }
@@ -63,15 +85,25 @@ public final class Itgis implements Estimator {
         }
         this.batch = batch;
         this.decay = decay;
+        this.crossEntropy = crossEntropy;
     }
 
     @Override
     public String name() {
-        return "itgis";
+        return crossEntropy ? "itgis-ce" : "itgis";
     }
 
     @Override
     public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress) {
+        return run(problem, engine, progress, false);
+    }
+
+    /**
+     * The run; with {@code abandonWithoutHits}, null instead once the adaptive rule's pilots (if any) have seen fewer
+     * than two hits in all: the proposal has found nothing to lean on. The pilots then cost
+     * ⌊{@link Tuning#pilotFraction()}·n⌋ forward and backward passes.
+     */
+    Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress, boolean abandonWithoutHits) {
         Checks.validate(problem, engine.shape());
         long start = System.nanoTime();
         SplittableRandom random = new SplittableRandom(problem.seed());
@@ -83,6 +115,9 @@ public final class Itgis implements Estimator {
             chosen = new Proposal(setup, TemperatureRule.itgis(problem));
         } else {
             chosen = pilots(setup, engine, random, all, n, start, problem, progress);
+            if (abandonWithoutHits && all.hits < 2) {
+                return null;
+            }
         }
         while (all.count < n) {
             Checks.throwIfCancelled();
@@ -143,6 +178,10 @@ public final class Itgis implements Estimator {
         private final double temperature;
         private final double[][] g;
         private final Sums own = new Sums();
+        /** Cross-entropy refinement: per position, Σ w·value over the hits that had token v there (log space). */
+        private final LogSum[][] hitMass;
+        private final LogSum hitTotal = new LogSum();
+        private long hitsSeen;
         private int k;
         /** α·rows owed to p but not yet drawn (carried between batches so that the share is exact over the run). */
         private double defensiveOwed;
@@ -151,8 +190,15 @@ public final class Itgis implements Estimator {
             this.setup = setup;
             this.temperature = temperature;
             g = new double[setup.supports().length][];
+            hitMass = crossEntropy ? new LogSum[g.length][] : null;
             for (int i = 0; i < g.length; i++) {
                 g[i] = new double[setup.supports()[i].size()];
+                if (crossEntropy) {
+                    hitMass[i] = new LogSum[g[i].length];
+                    for (int v = 0; v < g[i].length; v++) {
+                        hitMass[i][v] = new LogSum();
+                    }
+                }
             }
         }
 
@@ -168,8 +214,9 @@ public final class Itgis implements Estimator {
             double share = (double) fromP / rows;
             int[][] tokens = new int[rows][length];
             double[] logQOverP = new double[rows];
+            double gamma = crossEntropy ? hitsSeen / (hitsSeen + HALF_WEIGHT_HITS) : 0;
             for (int i = 0; i < length; i++) {
-                drawPosition(i, supports[i], g[i], c, fromP, tokens, logQOverP, random);
+                drawPosition(i, supports[i], proposalLogWeights(i, c, gamma), fromP, tokens, logQOverP, random);
             }
             EngineResult result = engine.run(new EngineRequest(tokens, setup.outputs(),
                     Arrays.copyOf(setup.targets(), rows), setup.columns().any() ? setup.columns().ids() : null, null,
@@ -179,6 +226,9 @@ public final class Itgis implements Estimator {
                 double value = problem.behavior().value(result, b, problem.target());
                 all.add(logWeight, value, b < fromP);
                 own.add(logWeight, value, b < fromP);
+                if (crossEntropy && value > 0) {
+                    recordHit(tokens[b], logWeight + Math.log(value));
+                }
             }
             if (setup.columns().any()) {
                 updateGradientAverage(result.oneHotGradientSums()[0], rows);
@@ -196,20 +246,67 @@ public final class Itgis implements Estimator {
         }
 
         /**
-         * Draws position i of every row (rows below {@code fromP} from p_i, the others from q_i) and adds
-         * log q_i(v) − log p_i(v) to each row's log density ratio.
+         * Unnormalised log q_i: ITGIS's log p_i(v) + G_i(v)/c; with the cross-entropy refinement the mixture
+         * (1 − γ)·q_i^ITGIS + γ·r_i, where r_i(v) = (1 − ε)·(hit mass at v)/(hit mass) + ε·p_i(v) is the weighted
+         * share of the hits so far that had token v at position i, smoothed by p_i (the cross-entropy method's
+         * update for an independent-token family: the marginals of D given the behaviour).
          */
-        private void drawPosition(int i, Support support, double[] gi, double c, int fromP, int[][] tokens,
+        private double[] proposalLogWeights(int i, double c, double gamma) {
+            Support support = setup.supports()[i];
+            double[] logQ = new double[support.size()];
+            if (support.isFixed()) {
+                return logQ;
+            }
+            for (int v = 0; v < logQ.length; v++) {
+                logQ[v] = support.logProbabilities()[v] + g[i][v] / c;
+            }
+            if (gamma == 0) {
+                return logQ;
+            }
+            double logNorm = -logSumExp(logQ);
+            double logTotal = hitTotal.logSum();
+            for (int v = 0; v < logQ.length; v++) {
+                double itgis = logQ[v] + logNorm;
+                double hit = hitMass[i][v].isZero() ? Double.NEGATIVE_INFINITY : hitMass[i][v].logSum() - logTotal;
+                double r = logAddExp(Math.log1p(-REFINEMENT_SMOOTHING) + hit,
+                        Math.log(REFINEMENT_SMOOTHING) + support.logProbabilities()[v]);
+                logQ[v] = logAddExp(Math.log1p(-gamma) + itgis, Math.log(gamma) + r);
+            }
+            return logQ;
+        }
+
+        private void recordHit(int[] row, double logContribution) {
+            hitsSeen++;
+            hitTotal.add(logContribution);
+            for (int i = 0; i < row.length; i++) {
+                Support support = setup.supports()[i];
+                if (!support.isFixed()) {
+                    hitMass[i][indexOf(support, row[i])].add(logContribution);
+                }
+            }
+        }
+
+        private static int indexOf(Support support, int id) {
+            int[] ids = support.ids();
+            for (int v = 0; v < ids.length; v++) {
+                if (ids[v] == id) {
+                    return v;
+                }
+            }
+            throw new IllegalStateException("token " + id + " is not in the position's support");
+        }
+
+        /**
+         * Draws position i of every row (rows below {@code fromP} from p_i, the others from q_i given by its
+         * unnormalised log-weights) and adds log q_i(v) − log p_i(v) to each row's log density ratio.
+         */
+        private void drawPosition(int i, Support support, double[] logQ, int fromP, int[][] tokens,
                 double[] logQOverP, SplittableRandom random) {
             if (support.isFixed()) {
                 for (int[] row : tokens) {
                     row[i] = support.ids()[0];
                 }
                 return;
-            }
-            double[] logQ = new double[support.size()];
-            for (int v = 0; v < logQ.length; v++) {
-                logQ[v] = support.logProbabilities()[v] + gi[v] / c;
             }
             Categorical q = new Categorical(logQ);
             Categorical p = fromP > 0 ? new Categorical(support.logProbabilities()) : null;
@@ -247,6 +344,23 @@ public final class Itgis implements Estimator {
             }
             return c != 0 ? c : Double.compare(distanceFromOne, o.distanceFromOne);
         }
+    }
+
+    private static double logSumExp(double[] x) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : x) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (double v : x) {
+            sum += Math.exp(v - max);
+        }
+        return max + Math.log(sum);
+    }
+
+    private static double logAddExp(double a, double b) {
+        double max = Math.max(a, b);
+        return max == Double.NEGATIVE_INFINITY ? max : max + Math.log(Math.exp(a - max) + Math.exp(b - max));
     }
 
     /**

@@ -20,7 +20,7 @@ final class LogMath {
         return max + Math.log(sum);
     }
 
-    /** log Φ(z) for the standard normal CDF, accurate far into the lower tail (METHODS.md §3.4). */
+    /** log Φ(z) for the standard normal CDF, accurate far into the lower tail (docs/methods.md#gld). */
     static double logNormalCdf(double z) {
         if (z > -37) { // erfc stays a normal double down to here (Φ(−37) ≈ 6e−300)
             return Math.log(normalCdf(z));

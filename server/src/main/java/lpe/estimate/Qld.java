@@ -39,6 +39,11 @@ public final class Qld implements Estimator {
     }
 
     @Override
+    public String refusal(Behavior behavior) {
+        return ActivationSamples.refusal(name(), behavior);
+    }
+
+    @Override
     public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress) {
         Checks.validate(problem, engine.shape());
         long start = System.nanoTime();

@@ -4,7 +4,7 @@ import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
- * The paper's search for (approximately) the shortest z with D·z + e ≥ 0 (METHODS.md §3.3 step 4): random projections
+ * The paper's search for (approximately) the shortest z with D·z + e ≥ 0 (docs/methods.md#qld, its shortest accepting vector): random projections
  * onto violated constraints' hyperplanes, shrinking the first R feasible points. Parameters as the public code: R =
  * 200, shrink 0.95, "unsatisfied" meaning c_j < +1e-9 (what the official experiments used), 100·R iterations. Unlike
  * the Python, an empty unsatisfied set skips the projection instead of crashing, and feasibility is tested as

@@ -5,7 +5,7 @@ import java.util.Map;
 /**
  * The proposal temperature used when a request gives none.
  *
- * <p>Rule (our decision; the paper tuned T per model and distribution on the grid 5^{k/4}, METHODS.md §3.6): for a
+ * <p>Rule (our decision; the paper tuned T per model and distribution on the grid 5^{k/4}, docs/methods.md#usage-defaults-and-uncertainty): for a
  * distribution named like one of the 8 presets, the median over the paper's three models of that preset's column;
  * for any other distribution, the median of the whole table (ITGIS 1.0, MHIS 1.5). The paper's models are not ours,
  * so this is a starting point, not a tuned value; pass a temperature to override it.

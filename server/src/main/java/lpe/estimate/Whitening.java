@@ -1,7 +1,7 @@
 package lpe.estimate;
 
 /**
- * QLD's whitening (METHODS.md §3.3 step 1): mean μ, biased covariance Σ, lower Cholesky factor A of Σ + ridge·I, so
+ * QLD's whitening (docs/methods.md#qld, its whitening): mean μ, biased covariance Σ, lower Cholesky factor A of Σ + ridge·I, so
  * that u = A⁻¹(x − μ) has identity covariance. The ridge is needed because normalised activations are singular.
  */
 final class Whitening {

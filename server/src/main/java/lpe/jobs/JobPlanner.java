@@ -14,8 +14,9 @@ import lpe.jobs.InvalidRequestException.Violation;
 import lpe.model.Vocabulary;
 
 /**
- * Validates a job spec and resolves it against its model (loading the model if needed). Every problem is reported
- * at once, each under its proto field path ({@code spec.targets[1]}), so a client can fix them in one go.
+ * Validates a job spec, each check once, and resolves it against its model (loading the model if needed). Every
+ * problem is reported at once, each under its proto field path ({@code spec.targets[1]}), so a client can fix them in
+ * one go.
  */
 public final class JobPlanner {
     private final ModelRegistry models;
@@ -32,8 +33,11 @@ public final class JobPlanner {
         this.maxBudget = config.maxBudget();
     }
 
-    /** Checks what can be checked without the model. */
-    public void checkShape(JobSpec spec) {
+    /** A spec whose fields passed {@link #checkShape}, with its behaviour and estimator. */
+    public record CheckedSpec(JobSpec spec, Behavior behavior, Estimator estimator) {}
+
+    /** Checks what can be checked without the model; every bad field at once. */
+    public CheckedSpec checkShape(JobSpec spec) {
         List<Violation> bad = new ArrayList<>();
         if (spec.model() == null || spec.model().isBlank()) {
             bad.add(new Violation("spec.model", "a model name is required (see ListModels)"));
@@ -73,19 +77,29 @@ public final class JobPlanner {
             bad.add(new Violation("spec.temperature_rule",
                     "'" + rule + "' is unknown; use " + JobSpec.ADAPTIVE + " or " + JobSpec.PAPER_TABLE));
         }
+        Behavior behavior = null;
         try {
-            Behavior.parse(spec.behavior());
+            behavior = Behavior.parse(spec.behavior());
+            Estimator estimator = estimators.get(spec.method());
+            String refusal = estimator == null ? null : estimator.refusal(behavior);
+            if (refusal != null) {
+                bad.add(new Violation("spec.behavior", refusal));
+            }
         } catch (IllegalArgumentException e) {
             bad.add(new Violation("spec.behavior", e.getMessage()));
         }
         if (!bad.isEmpty()) {
             throw new InvalidRequestException(bad);
         }
+        return new CheckedSpec(spec, behavior, estimators.get(spec.method()));
     }
 
-    /** Validates the spec fully and resolves it; the caller must {@link ModelRegistry#release} the model. */
-    JobPlan plan(JobSpec spec) {
-        checkShape(spec);
+    /**
+     * Loads the spec's model if needed (outside every lock: see {@link ModelRegistry#load}) and resolves the spec
+     * against it, refusing what only the model can tell; the caller must {@link ModelRegistry#release} the model.
+     */
+    JobPlan plan(CheckedSpec checked) {
+        JobSpec spec = checked.spec();
         LoadedModel model;
         try {
             model = models.acquire(spec.model());
@@ -93,14 +107,15 @@ public final class JobPlanner {
             throw new InvalidRequestException("spec.model", e.violations().getFirst().description());
         }
         try {
-            return resolve(spec, model);
+            return resolve(checked, model);
         } catch (RuntimeException e) {
             models.release(spec.model());
             throw e;
         }
     }
 
-    private JobPlan resolve(JobSpec spec, LoadedModel model) {
+    private JobPlan resolve(CheckedSpec checked, LoadedModel model) {
+        JobSpec spec = checked.spec();
         Vocabulary vocabulary = model.handle().vocabulary();
         List<Violation> bad = new ArrayList<>();
         InputDistribution distribution = null;
@@ -127,10 +142,15 @@ public final class JobPlanner {
                 targets.add(new JobPlan.ResolvedTarget(id.getAsInt(), vocabulary.token(id.getAsInt())));
             }
         }
+        String refusal = distribution == null ? null : estimators.get(spec.method()).refusal(distribution);
+        if (refusal != null) {
+            bad.add(new Violation("spec.method", "method " + spec.method() + " cannot run on this distribution: "
+                    + refusal));
+        }
         if (!bad.isEmpty()) {
             throw new InvalidRequestException(bad);
         }
-        return new JobPlan(model, distribution, targets, Behavior.parse(spec.behavior()), estimators.get(spec.method()));
+        return new JobPlan(model, distribution, targets, checked.behavior(), checked.estimator());
     }
 
     private static OptionalInt targetId(String t, Vocabulary vocabulary) {

@@ -1,6 +1,8 @@
 package lpe.jobs;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import lpe.estimate.Tuning;
 
 /**
@@ -41,5 +43,31 @@ public record JobSpec(
         return new Tuning(defensiveShare == null ? Tuning.DEFAULT_DEFENSIVE_SHARE : defensiveShare,
                 pilotFraction == null ? Tuning.DEFAULT_PILOT_FRACTION : pilotFraction,
                 PAPER_TABLE.equals(temperatureRule));
+    }
+
+    /** The names of the fields (as in the proto) in which {@code other} differs from this spec; the seed optionally. */
+    public List<String> differences(JobSpec other, boolean withSeed) {
+        List<String> differ = new ArrayList<>();
+        differ(differ, "model", model, other.model);
+        differ(differ, "preset", preset, other.preset);
+        differ(differ, "spec_json", specJson, other.specJson);
+        differ(differ, "targets", targets, other.targets);
+        differ(differ, "behavior", behavior, other.behavior);
+        differ(differ, "method", method, other.method);
+        differ(differ, "budget", budget, other.budget);
+        differ(differ, "temperature", temperature, other.temperature);
+        differ(differ, "defensive_share", defensiveShare, other.defensiveShare);
+        differ(differ, "pilot_fraction", pilotFraction, other.pilotFraction);
+        differ(differ, "temperature_rule", temperatureRule, other.temperatureRule);
+        if (withSeed) {
+            differ(differ, "seed", seed, other.seed);
+        }
+        return differ;
+    }
+
+    private static void differ(List<String> differ, String field, Object a, Object b) {
+        if (!Objects.equals(a, b)) {
+            differ.add(field);
+        }
     }
 }

@@ -11,123 +11,301 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationState;
+import org.flywaydb.core.api.MigrationVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Jobs in an embedded SQLite database (WAL): the spec, the state and its reason, the latest progress snapshot, and the
- * results. Every write is one statement, committed before it returns, so a process killed at any point leaves every
- * job either as it was or as it became.
+ * Jobs in an SQLite file (WAL; the default) or a PostgreSQL database: the spec, the state and its reason, the latest
+ * progress snapshot, and the results. Every write is one statement, committed before it returns, so a process killed
+ * at any point leaves every job either as it was or as it became.
+ *
+ * <p>Opening checks the store before the server takes a job: an SQLite file must be in an existing directory, pass
+ * {@code PRAGMA quick_check} and be writable; the schema is migrated by Flyway (db/migration/sqlite or
+ * db/migration/postgresql; a store made before versioned migrations is baselined at version 1), and a store of a
+ * newer schema version than this server knows is refused. Any of these failures is a
+ * {@link StoreUnavailableException} whose one-line message names the store and the problem.
+ *
+ * <p>While serving: a write that fails (full disk, read-only file) throws {@link StoreUnavailableException} and
+ * changes nothing; a lost PostgreSQL connection is reopened with backoff (from 100 ms, doubling to 5 s) for up to
+ * {@link #RECONNECT_FOR} before the call fails. A row that cannot be read back is left as it is, skipped (and logged
+ * with its job id) by list and restart scans, and reported as {@link UnreadableJobException} when asked for by id.
  */
 public final class JobStore implements AutoCloseable {
+    static final Duration RECONNECT_FOR = Duration.ofSeconds(30);
+    private static final Logger log = LoggerFactory.getLogger(JobStore.class);
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
     private static final java.lang.reflect.Type RESULTS = new TypeToken<List<TargetEstimate>>() {}.getType();
 
-    private final Connection db;
+    private final StoreLocation location;
+    private Connection db;
 
     public JobStore(Path file) {
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            try (Statement s = db.createStatement()) {
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA synchronous=NORMAL");
-                s.execute("PRAGMA busy_timeout=5000");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS jobs (
-                          seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                          id TEXT NOT NULL UNIQUE,
-                          request_id TEXT UNIQUE,
-                          spec TEXT NOT NULL,
-                          state TEXT NOT NULL,
-                          reason TEXT NOT NULL,
-                          progress TEXT NOT NULL,
-                          results TEXT NOT NULL,
-                          created_at INTEGER NOT NULL,
-                          started_at INTEGER,
-                          ended_at INTEGER)""");
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot open the job store " + file + ": " + e.getMessage(), e);
+        this(StoreLocation.sqlite(file));
+    }
+
+    public JobStore(StoreLocation location) {
+        this.location = location;
+        if (location.kind() == StoreLocation.Kind.SQLITE) {
+            checkFile(location.file());
         }
+        try {
+            db = connect();
+            if (location.kind() == StoreLocation.Kind.SQLITE) {
+                checkIntegrity();
+            }
+            migrate();
+            probeWrite();
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly();
+            if (e instanceof StoreUnavailableException s) {
+                throw s;
+            }
+            throw unavailable("cannot be opened", e);
+        }
+    }
+
+    /** The store, as messages name it (never with a password). */
+    public StoreLocation location() {
+        return location;
     }
 
     public synchronized void insert(Job job) {
-        try (PreparedStatement s = db.prepareStatement("""
-                INSERT INTO jobs (id, request_id, spec, state, reason, progress, results, created_at, started_at,
-                                  ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
-            s.setString(1, job.id());
-            s.setString(2, job.requestId().isEmpty() ? null : job.requestId());
-            s.setString(3, GSON.toJson(job.spec()));
-            bindMutable(s, 4, job);
-            s.setLong(8, job.createdAt().toEpochMilli());
-            setTime(s, 9, job.startedAt());
-            setTime(s, 10, job.endedAt());
-            s.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("job store: cannot insert job " + job.id() + ": " + e.getMessage(), e);
-        }
+        call("cannot store job " + job.id(), c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO jobs (id, request_id, spec, state, reason, progress, results, created_at, started_at,
+                                      ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                s.setString(1, job.id());
+                s.setString(2, job.requestId().isEmpty() ? null : job.requestId());
+                s.setString(3, GSON.toJson(job.spec()));
+                bindMutable(s, 4, job);
+                s.setLong(8, job.createdAt().toEpochMilli());
+                setTime(s, 9, job.startedAt());
+                setTime(s, 10, job.endedAt());
+                return s.executeUpdate();
+            }
+        });
     }
 
     public synchronized void update(Job job) {
-        try (PreparedStatement s = db.prepareStatement("""
-                UPDATE jobs SET state = ?, reason = ?, progress = ?, results = ?, started_at = ?, ended_at = ?
-                WHERE id = ?""")) {
-            bindMutable(s, 1, job);
-            setTime(s, 5, job.startedAt());
-            setTime(s, 6, job.endedAt());
-            s.setString(7, job.id());
-            s.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("job store: cannot update job " + job.id() + ": " + e.getMessage(), e);
-        }
+        call("cannot update job " + job.id(), c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    UPDATE jobs SET state = ?, reason = ?, progress = ?, results = ?, started_at = ?, ended_at = ?
+                    WHERE id = ?""")) {
+                bindMutable(s, 1, job);
+                setTime(s, 5, job.startedAt());
+                setTime(s, 6, job.endedAt());
+                s.setString(7, job.id());
+                return s.executeUpdate();
+            }
+        });
     }
 
+    /** The job of this id; {@link UnreadableJobException} if its row cannot be read. */
     public synchronized Optional<Job> find(String id) {
         return queryOne("SELECT * FROM jobs WHERE id = ?", id);
     }
 
+    /** The job of this request id; {@link UnreadableJobException} if its row cannot be read. */
     public synchronized Optional<Job> findByRequestId(String requestId) {
         return queryOne("SELECT * FROM jobs WHERE request_id = ?", requestId);
     }
 
-    /** Newest first; {@code state} null means every state. */
+    /** Newest first; {@code state} null means every state. Unreadable rows are skipped (and logged). */
     public synchronized List<Job> list(JobState state, int limit, int offset) {
         String sql = "SELECT * FROM jobs" + (state == null ? "" : " WHERE state = ?") + " ORDER BY seq DESC LIMIT ? OFFSET ?";
-        try (PreparedStatement s = db.prepareStatement(sql)) {
-            int i = 1;
-            if (state != null) {
-                s.setString(i++, state.name());
+        return call("cannot list jobs", c -> {
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                int i = 1;
+                if (state != null) {
+                    s.setString(i++, state.name());
+                }
+                s.setInt(i++, limit);
+                s.setInt(i, offset);
+                return readAll(s, true);
             }
-            s.setInt(i++, limit);
-            s.setInt(i, offset);
-            return readAll(s);
-        } catch (SQLException e) {
-            throw new IllegalStateException("job store: cannot list jobs: " + e.getMessage(), e);
-        }
+        });
     }
 
-    /** Jobs queued or running, oldest first (what a restarted server must resume or mark interrupted). */
+    /**
+     * Jobs queued or running, oldest first (what a restarted server must resume or mark interrupted). Unreadable rows
+     * are skipped (and logged) and stay as they are.
+     */
     public synchronized List<Job> unfinished() {
-        try (PreparedStatement s = db.prepareStatement(
-                "SELECT * FROM jobs WHERE state IN ('QUEUED', 'RUNNING') ORDER BY seq")) {
-            return readAll(s);
-        } catch (SQLException e) {
-            throw new IllegalStateException("job store: cannot read unfinished jobs: " + e.getMessage(), e);
-        }
+        return call("cannot read unfinished jobs", c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT * FROM jobs WHERE state IN ('QUEUED', 'RUNNING') ORDER BY seq")) {
+                return readAll(s, true);
+            }
+        });
     }
 
     @Override
     public synchronized void close() {
-        try {
-            db.close();
+        closeQuietly();
+    }
+
+    private void checkFile(Path file) {
+        Path parent = file.getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            throw new StoreUnavailableException("job store " + location + ": directory " + parent
+                    + " does not exist (create it, or pass another --store)", null);
+        }
+        if (Files.isDirectory(file)) {
+            throw new StoreUnavailableException("job store " + location + " is a directory, not an SQLite file", null);
+        }
+    }
+
+    private Connection connect() throws SQLException {
+        Connection c = DriverManager.getConnection(location.jdbcUrl(), location.properties());
+        if (location.kind() == StoreLocation.Kind.SQLITE) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout=5000");
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=NORMAL");
+            } catch (SQLException e) {
+                c.close();
+                throw e;
+            }
+        }
+        return c;
+    }
+
+    /** SQLite's quick_check reads every page: a corrupt or truncated file is refused before any job is read. */
+    private void checkIntegrity() throws SQLException {
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("PRAGMA quick_check")) {
+            String first = r.next() ? r.getString(1) : "no answer";
+            if (!"ok".equals(first)) {
+                throw new StoreUnavailableException("job store " + location + " is corrupt (" + oneLine(first)
+                        + "); it is left as it is: move it aside to start on a new store", null);
+            }
+        }
+    }
+
+    private void migrate() {
+        Flyway flyway = Flyway.configure(JobStore.class.getClassLoader())
+                .dataSource(location.jdbcUrl(), location.properties().getProperty("user"),
+                        location.properties().getProperty("password"))
+                .locations("classpath:db/migration/" + location.kind().name().toLowerCase())
+                .baselineOnMigrate(true)
+                .baselineVersion("1")
+                .load();
+        MigrationVersion known = MigrationVersion.EMPTY;
+        MigrationVersion stored = MigrationVersion.EMPTY;
+        for (MigrationInfo m : flyway.info().all()) {
+            if (m.getVersion() == null) {
+                continue;
+            }
+            boolean future = m.getState() == MigrationState.FUTURE_SUCCESS || m.getState() == MigrationState.FUTURE_FAILED;
+            if (!future && m.getVersion().isNewerThan(known)) {
+                known = m.getVersion();
+            }
+            if (m.getState().isApplied() && m.getVersion().isNewerThan(stored)) {
+                stored = m.getVersion();
+            }
+        }
+        if (stored.isNewerThan(known)) {
+            throw new StoreUnavailableException("job store " + location + " has schema version " + stored
+                    + ", newer than this server's " + known + ": run the lpe version that wrote it, or another --store",
+                    null);
+        }
+        var result = flyway.migrate();
+        if (result.migrationsExecuted > 0) {
+            log.info("job store {}: schema migrated from version {} to {}", location,
+                    result.initialSchemaVersion == null ? "none" : result.initialSchemaVersion, result.targetSchemaVersion);
+        }
+    }
+
+    /** Writes a row and rolls it back: a read-only file or database is refused at start, not at the first submit. */
+    private void probeWrite() throws SQLException {
+        db.setAutoCommit(false);
+        try (Statement s = db.createStatement()) {
+            s.executeUpdate("INSERT INTO jobs (id, spec, state, reason, progress, results, created_at)"
+                    + " VALUES ('store write check', '', '', '', '', '', 0)");
         } catch (SQLException e) {
-            throw new IllegalStateException("job store: close failed: " + e.getMessage(), e);
+            throw unavailable("cannot be written", e);
+        } finally {
+            db.rollback();
+            db.setAutoCommit(true);
+        }
+    }
+
+    private interface SqlCall<T> {
+        T apply(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs one store call; where the PostgreSQL connection was lost it is reopened with backoff and the call run
+     * again, for up to {@link #RECONNECT_FOR}.
+     */
+    private <T> T call(String what, SqlCall<T> body) {
+        long deadline = System.nanoTime() + RECONNECT_FOR.toNanos();
+        long delayMillis = 100;
+        while (true) {
+            try {
+                if (db == null) {
+                    db = connect();
+                    log.info("job store {}: reconnected", location);
+                }
+                return body.apply(db);
+            } catch (SQLException e) {
+                if (location.kind() != StoreLocation.Kind.POSTGRESQL || !connectionLost(e)
+                        || System.nanoTime() + delayMillis * 1_000_000 > deadline) {
+                    throw unavailable(what, e);
+                }
+                log.warn("job store {}: {} ({}); retrying in {} ms", location, what, oneLine(e.getMessage()), delayMillis);
+                closeQuietly();
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw unavailable(what, e);
+                }
+                delayMillis = Math.min(delayMillis * 2, 5_000);
+            }
+        }
+    }
+
+    private boolean connectionLost(SQLException e) {
+        if (e.getSQLState() != null && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P"))) {
+            return true;
+        }
+        try {
+            return db == null || db.isClosed() || !db.isValid(1);
+        } catch (SQLException ignored) {
+            return true;
+        }
+    }
+
+    private StoreUnavailableException unavailable(String what, Throwable e) {
+        return new StoreUnavailableException("job store " + location + (what.startsWith("cannot be") ? " " : ": ")
+                + what + ": " + oneLine(e.getMessage()), e);
+    }
+
+    private static String oneLine(String message) {
+        if (message == null) {
+            return "no detail";
+        }
+        return message.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse("no detail");
+    }
+
+    private void closeQuietly() {
+        if (db != null) {
+            try {
+                db.close();
+            } catch (SQLException e) {
+                log.warn("job store {}: close failed: {}", location, oneLine(e.getMessage()));
+            }
+            db = null;
         }
     }
 
@@ -140,41 +318,54 @@ public final class JobStore implements AutoCloseable {
 
     private static void setTime(PreparedStatement s, int i, Instant t) throws SQLException {
         if (t == null) {
-            s.setNull(i, java.sql.Types.INTEGER);
+            s.setNull(i, java.sql.Types.BIGINT);
         } else {
             s.setLong(i, t.toEpochMilli());
         }
     }
 
     private Optional<Job> queryOne(String sql, String key) {
-        try (PreparedStatement s = db.prepareStatement(sql)) {
-            s.setString(1, key);
-            List<Job> jobs = readAll(s);
-            return jobs.stream().findFirst();
-        } catch (SQLException e) {
-            throw new IllegalStateException("job store: cannot read job " + key + ": " + e.getMessage(), e);
-        }
+        return call("cannot read job " + key, c -> {
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                s.setString(1, key);
+                return readAll(s, false).stream().findFirst();
+            }
+        });
     }
 
-    private static List<Job> readAll(PreparedStatement s) throws SQLException {
+    private List<Job> readAll(PreparedStatement s, boolean skipUnreadable) throws SQLException {
         List<Job> jobs = new ArrayList<>();
         try (ResultSet r = s.executeQuery()) {
             while (r.next()) {
-                String requestId = r.getString("request_id");
-                jobs.add(new Job(
-                        r.getString("id"),
-                        requestId == null ? "" : requestId,
-                        GSON.fromJson(r.getString("spec"), JobSpec.class),
-                        JobState.valueOf(r.getString("state")),
-                        r.getString("reason"),
-                        GSON.fromJson(r.getString("progress"), Progress.class),
-                        GSON.fromJson(r.getString("results"), RESULTS),
-                        Instant.ofEpochMilli(r.getLong("created_at")),
-                        time(r, "started_at"),
-                        time(r, "ended_at")));
+                String id = r.getString("id");
+                try {
+                    jobs.add(read(r, id));
+                } catch (RuntimeException e) {
+                    String problem = "job " + id + " in the job store " + location + " cannot be read ("
+                            + oneLine(e.getClass().getSimpleName() + ": " + e.getMessage()) + "); its row is kept as it is";
+                    if (!skipUnreadable) {
+                        throw new UnreadableJobException(problem);
+                    }
+                    log.warn("{}; skipped", problem);
+                }
             }
         }
         return jobs;
+    }
+
+    private static Job read(ResultSet r, String id) throws SQLException {
+        String requestId = r.getString("request_id");
+        return new Job(
+                id,
+                requestId == null ? "" : requestId,
+                Objects.requireNonNull(GSON.fromJson(r.getString("spec"), JobSpec.class), "no spec"),
+                JobState.valueOf(r.getString("state")),
+                Objects.requireNonNull(r.getString("reason"), "no reason"),
+                Objects.requireNonNull(GSON.fromJson(r.getString("progress"), Progress.class), "no progress"),
+                Objects.requireNonNull(GSON.fromJson(r.getString("results"), RESULTS), "no results"),
+                Instant.ofEpochMilli(r.getLong("created_at")),
+                time(r, "started_at"),
+                time(r, "ended_at"));
     }
 
     private static Instant time(ResultSet r, String column) throws SQLException {

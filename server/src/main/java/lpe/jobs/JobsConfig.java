@@ -9,4 +9,10 @@ import lpe.batching.BatcherConfig;
  * {@code maxBudget} bounds one job's budget.
  */
 public record JobsConfig(
-        Path modelRoot, Path store, int maxRunning, int maxQueued, long maxBudget, BatcherConfig batcher) {}
+        Path modelRoot, StoreLocation store, int maxRunning, int maxQueued, long maxBudget, BatcherConfig batcher) {
+
+    /** With an SQLite store file. */
+    public JobsConfig(Path modelRoot, Path store, int maxRunning, int maxQueued, long maxBudget, BatcherConfig batcher) {
+        this(modelRoot, StoreLocation.sqlite(store), maxRunning, maxQueued, maxBudget, batcher);
+    }
+}

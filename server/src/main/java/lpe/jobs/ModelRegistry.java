@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import lpe.batching.Batcher;
@@ -32,7 +34,9 @@ public final class ModelRegistry implements AutoCloseable {
     private final JobsConfig config;
     private final MeterRegistry meters;
     private final Map<String, LoadedModel> loaded = new HashMap<>();
+    private final Map<String, CompletableFuture<LoadedModel>> loading = new HashMap<>();
     private final Map<String, Integer> jobsUsing = new HashMap<>();
+    private boolean closed;
 
     @Inject
     public ModelRegistry(JobsConfig config, ModelLoader loader, MeterRegistry meters) {
@@ -65,13 +69,59 @@ public final class ModelRegistry implements AutoCloseable {
                 : new ModelInfo(name, true, m.handle().architecture(), m.handle().engine().shape());
     }
 
-    /** Loads the model if it is not loaded yet. */
-    public synchronized LoadedModel load(String name) {
-        LoadedModel m = loaded.get(name);
-        if (m != null) {
-            return m;
+    /**
+     * Loads the model if it is not loaded yet. The load itself runs outside this registry's lock: listing, other
+     * models and their jobs go on meanwhile, and concurrent calls for the same model wait for one load.
+     */
+    public LoadedModel load(String name) {
+        CompletableFuture<LoadedModel> load;
+        Path dir;
+        boolean mine;
+        synchronized (this) {
+            LoadedModel m = loaded.get(name);
+            if (m != null) {
+                return m;
+            }
+            dir = directory(name);
+            load = loading.get(name);
+            mine = load == null;
+            if (mine) {
+                load = new CompletableFuture<>();
+                loading.put(name, load);
+            }
         }
-        Path dir = directory(name);
+        if (mine) {
+            try {
+                LoadedModel m = open(name, dir);
+                synchronized (this) {
+                    loading.remove(name);
+                    if (closed) {
+                        m.batcher().close();
+                        m.handle().close();
+                        throw new IllegalStateException("the server is shutting down; model '" + name + "' unloaded");
+                    }
+                    loaded.put(name, m);
+                }
+                load.complete(m);
+            } catch (RuntimeException | Error e) { // an Error too: the callers waiting for this load must not hang
+                synchronized (this) {
+                    loading.remove(name);
+                }
+                load.completeExceptionally(e);
+                throw e;
+            }
+        }
+        try {
+            return load.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    private LoadedModel open(String name, Path dir) {
         long start = System.nanoTime();
         ModelHandle handle;
         try {
@@ -82,8 +132,7 @@ public final class ModelRegistry implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new PreconditionException("model '" + name + "' could not be loaded: " + e.getMessage());
         }
-        m = new LoadedModel(name, handle, new Batcher(name, handle.engine(), config.batcher(), meters));
-        loaded.put(name, m);
+        LoadedModel m = new LoadedModel(name, handle, new Batcher(name, handle.engine(), config.batcher(), meters));
         log.info("model={} loaded architecture={} seconds={}", name, handle.architecture(),
                 String.format("%.2f", (System.nanoTime() - start) / 1e9));
         return m;
@@ -108,10 +157,16 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /** The loaded model for a job (loading it if needed), counted as in use until {@link #release}. */
-    public synchronized LoadedModel acquire(String name) {
-        LoadedModel m = load(name);
-        jobsUsing.merge(name, 1, Integer::sum);
-        return m;
+    public LoadedModel acquire(String name) {
+        while (true) {
+            LoadedModel m = load(name);
+            synchronized (this) {
+                if (loaded.get(name) == m) {
+                    jobsUsing.merge(name, 1, Integer::sum);
+                    return m;
+                }
+            } // unloaded between the load and now: load it again
+        }
     }
 
     public synchronized void release(String name) {
@@ -129,14 +184,39 @@ public final class ModelRegistry implements AutoCloseable {
         }
         Path dir = root.resolve(name).normalize();
         if (!dir.getParent().equals(root) || !Files.isRegularFile(dir.resolve("config.json"))) {
-            throw new NotFoundException("model '" + name + "' is not under the model root " + root
+            throw new NotFoundException("model '" + name + "' is not under the model root"
                     + " (or has no config.json); ListModels shows the models there");
         }
+        checkInsideRoot(name, dir);
         return dir;
+    }
+
+    /**
+     * Refuses a model whose directory or files resolve (through symbolic links) outside the root: the root is the
+     * only place clients can make the server read. Links within the root (a Hugging Face cache's blobs) are fine.
+     */
+    private void checkInsideRoot(String name, Path dir) {
+        try {
+            Path realRoot = root.toRealPath();
+            List<Path> paths = new ArrayList<>(List.of(dir));
+            try (Stream<Path> files = Files.list(dir)) {
+                files.forEach(paths::add);
+            }
+            for (Path p : paths) {
+                if (!p.toRealPath().startsWith(realRoot)) {
+                    throw new InvalidRequestException("name", "model '" + name + "' links outside the model root ("
+                            + root.relativize(p) + " is a symbolic link to elsewhere); the server reads only under"
+                            + " its model root");
+                }
+            }
+        } catch (IOException e) {
+            throw new NotFoundException("model '" + name + "' cannot be read: " + e.getClass().getSimpleName());
+        }
     }
 
     @Override
     public synchronized void close() {
+        closed = true;
         for (LoadedModel m : loaded.values()) {
             m.batcher().close();
             m.handle().close();

@@ -5,6 +5,7 @@ import lpe.engine.NativeEngine;
 import lpe.engine.NativeLibrary;
 import lpe.engine.NativePrecision;
 import lpe.model.Model;
+import lpe.model.ModelReader;
 
 /**
  * Loads models with lpe.model's loader and runs them on a {@link NativeEngine} (the project's C++ over the host's
@@ -31,7 +32,7 @@ public final class NativeModels implements ModelLoader {
 
     @Override
     public ModelHandle load(Path directory) {
-        Model model = new lpe.model.ModelLoader().load(directory);
+        Model model = new ModelReader().read(directory);
         NativeEngine engine = NativeEngine.open(library, model, device, precision);
         return ModelHandle.of(model, engine, engine::close);
     }

@@ -17,7 +17,7 @@ import java.util.OptionalInt;
  *
  * <p>Decisions: {@link #size()} is the model's vocabulary size (config.json), which may exceed the tokenizer's
  * (padded embedding rows); ids the tokenizer does not know spell and decode as the empty string.
- * {@link #decode(int)} keeps leading spaces (METHODS.md §2.1): SentencePiece-style decoders strip the first
+ * {@link #decode(int)} keeps leading spaces (docs/methods.md#presets): SentencePiece-style decoders strip the first
  * space of a text, so the token is decoded after the BOS token and the BOS text is removed.
  */
 public final class HfVocabulary implements Vocabulary {

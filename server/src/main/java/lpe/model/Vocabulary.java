@@ -10,7 +10,7 @@ public interface Vocabulary {
     /** The token as tokenizer.json spells it ({@code ▁cat}, {@code Ġcat}, {@code <s>}). */
     String token(int id);
 
-    /** The decoded text of this single token (leading spaces included; METHODS.md §2.1 str(v)). */
+    /** The decoded text of this single token (leading spaces included; docs/methods.md#presets str(v)). */
     String decode(int id);
 
     /** The id of a token spelled as in tokenizer.json. */

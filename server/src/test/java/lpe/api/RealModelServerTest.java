@@ -23,7 +23,7 @@ import lpe.estimate.Estimators;
 import lpe.estimate.ProgressListener;
 import lpe.jobs.JobsConfig;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.TestModels;
 import lpe.v1.EstimationServiceGrpc;
 import lpe.v1.GetJobRequest;
@@ -84,7 +84,7 @@ class RealModelServerTest {
             Job doneB = await(stub, b.getId());
             assertEquals(Job.State.SUCCEEDED, doneA.getState(), doneA.getReason());
             assertEquals(Job.State.SUCCEEDED, doneB.getState(), doneB.getReason());
-            Model model = new ModelLoader().load(TestModels.stories260K());
+            Model model = new ModelReader().read(TestModels.stories260K());
             for (int i = 0; i < 3; i++) {
                 assertClose(direct(model, "naive", 300 + i, 256, 5), doneA.getResult().getEstimates(i));
             }

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import lpe.batching.BatcherConfig;
 import lpe.jobs.FakeModels;
 import lpe.jobs.JobsConfig;
+import lpe.jobs.StoreLocation;
 import lpe.v1.EstimationServiceGrpc;
 import lpe.v1.Job;
 import lpe.v1.JobSpec;
@@ -32,8 +33,15 @@ final class TestServer implements AutoCloseable {
     /** With an explicit server config; {@code loopback} serves it on a real port. */
     TestServer(Path dir, ServerConfig config, long sleepMillisPerBatch, int maxRunning, int maxQueued,
             boolean loopback) throws Exception {
+        this(dir, StoreLocation.sqlite(dir.resolve("jobs.db")), config, sleepMillisPerBatch, maxRunning, maxQueued,
+                loopback);
+    }
+
+    /** With a store of its own (PostgreSQL, a full disk). */
+    TestServer(Path dir, StoreLocation store, ServerConfig config, long sleepMillisPerBatch, int maxRunning,
+            int maxQueued, boolean loopback) throws Exception {
         loader = new FakeModels(sleepMillisPerBatch);
-        JobsConfig jobs = new JobsConfig(FakeModels.root(dir.resolve("models"), "m", "other"), dir.resolve("jobs.db"),
+        JobsConfig jobs = new JobsConfig(FakeModels.root(dir.resolve("models"), "m", "other"), store,
                 maxRunning, maxQueued, 1 << 22, new BatcherConfig(256, Duration.ofMillis(2)));
         server = Guice.createInjector(new ServerModule(config, jobs), new FakeRuntimeModule(loader))
                 .getInstance(LpeServer.class);

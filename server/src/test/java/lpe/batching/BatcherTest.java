@@ -97,8 +97,9 @@ class BatcherTest {
         FakeEngine engine = new FakeEngine(16, 2, 0);
         int[][] rows = randomRows(new Random(1), 20, 3);
         EngineRequest request = new EngineRequest(rows, EnumSet.of(Output.LOGITS), null);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (Batcher batcher = new Batcher("m", engine, new BatcherConfig(256, Duration.ofSeconds(5)),
-                        new SimpleMeterRegistry());
+                        meters);
                 ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Batcher.Participant a = batcher.open("a");
             Batcher.Participant b = batcher.open("b");
@@ -113,10 +114,10 @@ class BatcherTest {
                     assertEquals(FakeEngine.logit(rows[i], v), gb.logits()[i][v]);
                 }
             }
-            BatcherStats stats = batcher.stats();
-            assertEquals(1, stats.batches());
-            assertEquals(40, stats.rowsRequested());
-            assertEquals(20, stats.rowsRun());
+            BatcherMeters counted = BatcherMeters.of(meters, "m");
+            assertEquals(1, counted.batches());
+            assertEquals(40, counted.rowsRequested());
+            assertEquals(20, counted.rowsRun());
         }
     }
 
@@ -225,8 +226,9 @@ class BatcherTest {
     @Test
     void deviceTimeIsApportionedToParticipantsByRows() throws Exception {
         FakeEngine engine = new FakeEngine(8, 2, 20);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (Batcher batcher = new Batcher("m", engine, new BatcherConfig(100, Duration.ofSeconds(5)),
-                        new SimpleMeterRegistry());
+                        meters);
                 ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Batcher.Participant a = batcher.open("a");
             Batcher.Participant b = batcher.open("b");
@@ -236,9 +238,9 @@ class BatcherTest {
                     EnumSet.of(Output.LOGITS), null)));
             fa.get(10, TimeUnit.SECONDS);
             fb.get(10, TimeUnit.SECONDS);
-            assertEquals(1, batcher.stats().batches());
+            assertEquals(1, BatcherMeters.of(meters, "m").batches());
             assertEquals(3.0, a.deviceSeconds() / b.deviceSeconds(), 0.01);
-            assertEquals(batcher.stats().deviceSeconds(), a.deviceSeconds() + b.deviceSeconds(), 1e-6);
+            assertEquals(BatcherMeters.of(meters, "m").deviceSeconds(), a.deviceSeconds() + b.deviceSeconds(), 1e-6);
         }
     }
 
@@ -302,6 +304,23 @@ class BatcherTest {
             }
         }
         assertTrue(engine.batches().stream().anyMatch(b -> b.rows() == 32), "some batch was full (requests split)");
+    }
+
+    @Test
+    void identicalRowsOfOneRequestEachAddTheirOneHotGradientsToItsSum() throws Exception {
+        FakeEngine engine = new FakeEngine(16, 4, 0);
+        FakeEngine reference = new FakeEngine(16, 4, 0);
+        int[][] rows = {{1, 2, 3}, {1, 2, 3}, {4, 5, 6}, {1, 2, 3}};
+        EngineRequest request = new EngineRequest(rows, EnumSet.of(Output.ONE_HOT_GRADIENT_SUMS),
+                new int[] {7, 7, 7, 7}, new int[] {2, 9}, null, null, null);
+        try (Batcher batcher = new Batcher("m", engine, new BatcherConfig(64, Duration.ofMillis(1)),
+                new SimpleMeterRegistry()); Batcher.Participant p = batcher.open("j")) {
+            float[][][] got = p.run(request).oneHotGradientSums();
+            float[][][] want = reference.run(request).oneHotGradientSums();
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(want[0][i], got[0][i], 1e-5f);
+            }
+        }
     }
 
     @Test

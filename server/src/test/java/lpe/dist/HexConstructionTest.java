@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** METHODS.md §2.3 on alphabets small enough to work out by hand (Appendix A.3). */
+/** docs/methods.md#hex-construction on alphabets small enough to work out by hand, worked by hand (docs/methods.md#verification). */
 class HexConstructionTest {
     private static final double EPS = 1e-12;
 

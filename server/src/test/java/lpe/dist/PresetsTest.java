@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Preset layouts and token sets on {@link TestVocabulary#presets()}, whose ids are listed there; every expected set
- * below was worked out by hand from that list and METHODS.md §2.2.
+ * below was worked out by hand from that list and docs/methods.md#presets.
  */
 class PresetsTest {
     private static final TestVocabulary VOCAB = TestVocabulary.presets();

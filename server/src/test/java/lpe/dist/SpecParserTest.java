@@ -10,7 +10,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** DESIGN.md's SPEC format on the test vocabulary: what it builds, and every bad input with its message. */
+/** the JSON distribution spec (docs/methods.md#json-distribution-spec) on the test vocabulary: what it builds, and every bad input with its message. */
 class SpecParserTest {
     private static final TestVocabulary VOCAB = TestVocabulary.presets();
     private static final double EPS = 1e-12;
@@ -166,6 +166,9 @@ class SpecParserTest {
                 "expected a number, got \"1\"");
         assertRefused("{\"positions\": [{\"ids\": [3], \"weights\": 1}]}", "positions[0].weights",
                 "expected a list of numbers, got 1");
+        // each finite, but their sum overflows: the job would fail when sampling, so the submit is refused
+        assertRefused("{\"positions\": [{\"ids\": [3, 4], \"weights\": [1e308, 1e308]}]}", "positions[0].weights",
+                "the weights sum to more than the largest double (about 1.8e308); scale them down");
     }
 
     @Test

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Optional;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.TestModels;
 import lpe.model.Vocabulary;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +23,7 @@ class Stories260KPresetsTest {
 
     @BeforeAll
     static void load() {
-        vocab = new ModelLoader().load(TestModels.stories260K()).vocabulary();
+        vocab = new ModelReader().read(TestModels.stories260K()).vocabulary();
         outcomes = Distributions.presetOutcomes(vocab, Optional.empty());
     }
 
@@ -54,7 +54,7 @@ class Stories260KPresetsTest {
         assertEquals(1.0, sum, 1e-12);
         // a two-character token is rarer than a single character under the Markov model (A = 16)
         assertTrue(p[0] < p[3] && p[1] < p[4] && p[2] < p[4], java.util.Arrays.toString(p));
-        // METHODS.md §2.3 written literally in Python/numpy (list of matches, prefix removal, np.linalg.solve with
+        // docs/methods.md#hex-construction written literally in Python/numpy (list of matches, prefix removal, np.linalg.solve with
         // the last row replaced by ones) over these 19 strings in id order
         double[] reference = {0.0039505606189757896, 0.003950560618975805, 0.003950560618975805, 0.05557012654907848,
             0.05925840928463706, 0.055553734181365284, 0.05925840928463707, 0.06320896990361269, 0.0632089699036129,
@@ -79,7 +79,7 @@ class Stories260KPresetsTest {
     /**
      * Set sizes from an independent Python 3.11 script over tokenizer.json: decode "▁" as a space and {@code <0xNN>}
      * as that byte (U+FFFD above 0x7F), keep one token per text (regular before byte-fallback), drop BOS, then apply
-     * the §2.2 rules with Python's own str.isalpha/str.isspace: CODE 296, START 116, ES 217, MID 94.
+     * the preset rules (docs/methods.md#presets) with Python's own str.isalpha/str.isspace: CODE 296, START 116, ES 217, MID 94.
      */
     @Test
     void setSizesMatchAPythonReference() {

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Predicate semantics against Python 3: every expected value below was listed by hand from CPython 3.11
- * ({@code s.isupper()}, {@code s.islower()}, {@code c.isspace()}, {@code c.isalpha()} and the §2.2 rules written in
+ * ({@code s.isupper()}, {@code s.islower()}, {@code c.isspace()}, {@code c.isalpha()} and the preset rules (docs/methods.md#presets) written in
  * Python), not computed by the code under test.
  */
 class TokenRulesTest {

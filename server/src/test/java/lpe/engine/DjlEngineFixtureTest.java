@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.EnumSet;
 import java.util.Set;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.TestModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,11 +23,11 @@ class DjlEngineFixtureTest {
     @ValueSource(strings = {"llama_gqa", "llama_untied_bias", "llama_f16", "llama_bf16", "llama_sharded", "gpt2",
         "gpt_neox", "gpt_neox_sequential"})
     void matchesTransformers(String fixture) {
-        Model model = new ModelLoader().load(TestModels.fixture(fixture));
-        Reference reference = Reference.read(model.directory());
+        Model model = new ModelReader().read(TestModels.fixture(fixture));
+        FixtureReference reference = FixtureReference.read(model.directory());
         assertArrayEquals(reference.encode().ids(), model.vocabulary().encode(reference.encode().text()), "tokenizer ids");
         try (DjlEngine engine = new DjlEngine(model)) {
-            for (Reference.Case c : reference.cases()) {
+            for (FixtureReference.Case c : reference.cases()) {
                 String where = fixture + " " + c.tokens().length + "x" + c.tokens()[0].length;
                 EngineResult all = engine.run(new EngineRequest(c.tokens(), NativeEngineReferenceTest.WHOLE, c.targets()));
                 assertClose(c.logits(), all.logits(), where + " logits");
@@ -46,10 +46,10 @@ class DjlEngineFixtureTest {
     /** The real stories260K (trained weights, 4 KV heads for 8 query heads) against transformers on the same files. */
     @Test
     void stories260KMatchesTransformers() {
-        Model model = new ModelLoader().load(TestModels.stories260K());
-        Reference reference = Reference.readFile(TestModels.fixture("stories260K_reference.json"));
+        Model model = new ModelReader().read(TestModels.stories260K());
+        FixtureReference reference = FixtureReference.readFile(TestModels.fixture("stories260K_reference.json"));
         try (DjlEngine engine = new DjlEngine(model)) {
-            for (Reference.Case c : reference.cases()) {
+            for (FixtureReference.Case c : reference.cases()) {
                 String where = "stories260K " + c.tokens().length + "x" + c.tokens()[0].length;
                 EngineResult all = engine.run(new EngineRequest(c.tokens(), NativeEngineReferenceTest.WHOLE, c.targets()));
                 assertClose(c.logits(), all.logits(), where + " logits");

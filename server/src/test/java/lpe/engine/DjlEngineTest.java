@@ -13,7 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.TestModels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +26,7 @@ class DjlEngineTest {
 
     @BeforeAll
     static void load() {
-        model = new ModelLoader().load(TestModels.fixture("llama_untied_bias"));
+        model = new ModelReader().read(TestModels.fixture("llama_untied_bias"));
         engine = new DjlEngine(model);
     }
 

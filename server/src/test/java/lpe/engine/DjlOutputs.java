@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 
 /**
  * Runs DjlEngine in a JVM of its own (DJL's libtorch and the native engine's cannot share a process) and writes its
@@ -35,7 +35,7 @@ public final class DjlOutputs {
     }
 
     public static void main(String[] args) throws IOException {
-        Model model = new ModelLoader().load(Path.of(args[0]));
+        Model model = new ModelReader().read(Path.of(args[0]));
         int v = model.config().vocabularySize();
         try (DjlEngine engine = new DjlEngine(model);
                 DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(new FileOutputStream(args[1])))) {

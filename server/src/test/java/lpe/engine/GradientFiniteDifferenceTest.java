@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import java.util.Set;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.TestModels;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,7 +23,7 @@ class GradientFiniteDifferenceTest {
     @ParameterizedTest
     @ValueSource(strings = {"llama_gqa", "gpt2", "gpt_neox"})
     void gradientsMatchCentralDifferences(String fixture) {
-        Model model = new ModelLoader().load(TestModels.fixture(fixture));
+        Model model = new ModelReader().read(TestModels.fixture(fixture));
         int rows = 2;
         int length = 5;
         int d = model.config().hiddenSize();

@@ -34,11 +34,11 @@ class NativeEstimatorPassTest {
             Output.ONE_HOT_GRADIENT_SUMS);
 
     /** A fixture's reference outputs, its input-embedding matrix W_E, and the native engine on its checkpoint. */
-    record Fixture(Reference.Case ref, float[][] embedding, NativeEngine engine) implements AutoCloseable {
+    record Fixture(FixtureReference.Case ref, float[][] embedding, NativeEngine engine) implements AutoCloseable {
 
         static Fixture open(String name) throws Exception {
-            Reference.Case ref = new Gson().fromJson(Files.readString(HfCheckpoint.fixture(name).resolve("reference.json")),
-                    Reference.Case.class);
+            FixtureReference.Case ref = new Gson().fromJson(Files.readString(HfCheckpoint.fixture(name).resolve("reference.json")),
+                    FixtureReference.Case.class);
             HfCheckpoint checkpoint = HfCheckpoint.read(HfCheckpoint.modelFolder(name));
             String embedding = switch (name) {
                 case "gpt2-tiny" -> "transformer.wte.weight";

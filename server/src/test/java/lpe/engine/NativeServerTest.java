@@ -26,7 +26,7 @@ import lpe.estimate.ProgressListener;
 import lpe.jobs.JobsConfig;
 import lpe.jobs.NativeModels;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.TestModels;
 import lpe.v1.EstimationServiceGrpc;
 import lpe.v1.GetJobRequest;
@@ -61,7 +61,7 @@ class NativeServerTest {
             Job itgis = stub.submitJob(SubmitJobRequest.newBuilder().setSpec(spec("itgis", 400, 64, 6)).build());
             Job doneItgis = await(stub, itgis.getId());
             assertEquals(Job.State.SUCCEEDED, doneItgis.getState(), doneItgis.getReason());
-            Model model = new ModelLoader().load(TestModels.stories260K());
+            Model model = new ModelReader().read(TestModels.stories260K());
             try (NativeEngine engine = NativeEngine.open(library, model, "cpu", NativePrecision.FP32)) {
                 assertClose(direct(engine, model, "itgis", 400, 64, 6), doneItgis.getResult().getEstimates(0));
             }

@@ -9,7 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.TestModels;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,12 +27,12 @@ class NativeVsDjlTest {
         "gpt_neox", "gpt_neox_sequential", "stories260K"})
     void nativeMatchesTransformersAndDjl(String fixture, @TempDir Path dir) throws Exception {
         Path folder = fixture.equals("stories260K") ? TestModels.stories260K() : TestModels.fixture(fixture);
-        Model model = new ModelLoader().load(folder);
+        Model model = new ModelReader().read(folder);
         int v = model.config().vocabularySize();
         int d = model.config().hiddenSize();
         try (NativeEngine engine = NativeEngine.open(HfCheckpoint.library(), model, "cpu", NativePrecision.FP32)) {
             if (!fixture.equals("stories260K")) {
-                for (Reference.Case c : Reference.read(model.directory()).cases()) {
+                for (FixtureReference.Case c : FixtureReference.read(model.directory()).cases()) {
                     String where = fixture + " " + c.tokens().length + "x" + c.tokens()[0].length;
                     EngineResult n = engine.run(new EngineRequest(c.tokens(), NativeEngineReferenceTest.WHOLE, c.targets()));
                     assertClose(c.logits(), n.logits(), where + " logits vs transformers");

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.util.EnumSet;
 import java.util.Random;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.TestModels;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,16 +26,16 @@ class ReducedOutputsTest {
     @ValueSource(strings = {"stories260K", "gpt2", "llama_gqa", "gpt_neox"})
     void matchTransformersReductions(String name) {
         boolean stories = name.equals("stories260K");
-        Model model = new ModelLoader().load(stories ? TestModels.stories260K() : TestModels.fixture(name));
-        Reference reference = stories
-                ? Reference.readFile(TestModels.fixture("stories260K_reference.json"))
-                : Reference.read(model.directory());
+        Model model = new ModelReader().read(stories ? TestModels.stories260K() : TestModels.fixture(name));
+        FixtureReference reference = stories
+                ? FixtureReference.readFile(TestModels.fixture("stories260K_reference.json"))
+                : FixtureReference.read(model.directory());
         int vocabulary = model.config().vocabularySize();
         float[][] embedding = model.embeddingMatrix().rows();
         int[] columns = {vocabulary - 1, 0, 3, vocabulary / 2, 3}; // a repeated column too
         Random random = new Random(7);
         try (DjlEngine engine = new DjlEngine(model)) {
-            for (Reference.Case c : reference.cases()) {
+            for (FixtureReference.Case c : reference.cases()) {
                 int rows = c.tokens().length;
                 int length = c.tokens()[0].length;
                 int[][] positions = new int[rows][];

@@ -15,7 +15,7 @@ final class ReducedReference {
 
     private ReducedReference() {}
 
-    static int[] referenceArgmax(Reference.Case ref) {
+    static int[] referenceArgmax(FixtureReference.Case ref) {
         int[] out = new int[ref.logits().length];
         for (int r = 0; r < out.length; r++) {
             for (int v = 1; v < ref.logits()[r].length; v++) {
@@ -25,7 +25,7 @@ final class ReducedReference {
         return out;
     }
 
-    static float[] referenceTargetLogits(Reference.Case ref) {
+    static float[] referenceTargetLogits(FixtureReference.Case ref) {
         float[] out = new float[ref.targets().length];
         for (int r = 0; r < out.length; r++) {
             out[r] = ref.logits()[r][ref.targets()[r]];

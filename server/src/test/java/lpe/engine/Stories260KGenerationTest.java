@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import lpe.model.HfVocabulary;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.TestModels;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +17,7 @@ class Stories260KGenerationTest {
 
     @Test
     void greedyGenerationReproducesTheReadme() {
-        Model model = new ModelLoader().load(TestModels.stories260K());
+        Model model = new ModelReader().read(TestModels.stories260K());
         HfVocabulary vocabulary = (HfVocabulary) model.vocabulary();
         int[] prompt = new int[] {1, 403, 407, 261, 378}; // README: "Once upon a time" with BOS
         assertArrayEquals(prompt, vocabulary.encodePrompt("Once upon a time"));

@@ -20,7 +20,7 @@ import lpe.model.Architecture;
 import lpe.model.HfVocabulary;
 import lpe.model.Model;
 import lpe.model.ModelConfig;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.Logger;
@@ -51,7 +51,7 @@ class TrainedModelsTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 4})
     void loadsAsTheCardDescribes(int layers) {
-        Model model = new ModelLoader().load(modelDir(layers));
+        Model model = new ModelReader().read(modelDir(layers));
         ModelConfig c = model.config();
         assertEquals(Architecture.GPT2, c.architecture());
         assertEquals(layers, c.layers());
@@ -71,7 +71,7 @@ class TrainedModelsTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 4})
     void tokenizerRoundTripsAndAgreesWithPython(int layers) {
-        HfVocabulary v = (HfVocabulary) new ModelLoader().load(modelDir(layers)).vocabulary();
+        HfVocabulary v = (HfVocabulary) new ModelReader().read(modelDir(layers)).vocabulary();
         for (String text : ROUND_TRIP) {
             assertEquals(text, v.decode(v.encode(text)), "round trip of " + text);
         }
@@ -97,7 +97,7 @@ class TrainedModelsTest {
         double total = 0;
         double worst = 0;
         int count = 0;
-        try (DjlEngine engine = new DjlEngine(new ModelLoader().load(dir))) {
+        try (DjlEngine engine = new DjlEngine(new ModelReader().read(dir))) {
             for (int p = 0; p < positions.size(); p++) {
                 int t = positions.get(p).getAsInt();
                 int[][] prefixes = new int[tokens.length][];

@@ -144,7 +144,7 @@ class EstimatorContractTest {
         }
     }
 
-    /** METHODS.md Appendix A.4: p̂ = Σ I e^{−s/T} / Σ e^{−s/T}, here with scores whose e^{s/T} overflows a double. */
+    /** docs/methods.md#verification: p̂ = Σ I e^{−s/T} / Σ e^{−s/T}, here with scores whose e^{s/T} overflows a double. */
     @Test
     void mhisEstimatorIdentityHoldsInLogSpace() {
         Random r = new Random(3);

@@ -14,7 +14,7 @@ import lpe.engine.ModelShape;
 import org.junit.jupiter.api.Test;
 
 /**
- * METHODS.md Appendix A.1: Gaussian "activations" x = μ + L·z (d = 16, |V| = 60, W_U ~ N(0, 1), μ ~ N(0, 0.25),
+ * docs/methods.md#verification: Gaussian "activations" x = μ + L·z (d = 16, |V| = 60, W_U ~ N(0, 1), μ ~ N(0, 0.25),
  * L = I + 0.3·N(0, 1)), n = 4096 per estimate. For Gaussian activations QLD's independence assumption holds exactly,
  * so the corrected QLD must be accurate: mean |log10(p̂/p)| over the targets with p in [1e-5, 5e-4] at most 0.2
  * (the spec measured 0.09). Ground truth: argmax counts over 4·10^6 samples (relative error ≤ 16% at 1e-5). The

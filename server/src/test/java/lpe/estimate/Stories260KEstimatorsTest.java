@@ -15,7 +15,7 @@ import lpe.engine.DjlEngine;
 import lpe.engine.EngineRequest;
 import lpe.engine.Output;
 import lpe.model.Model;
-import lpe.model.ModelLoader;
+import lpe.model.ModelReader;
 import lpe.model.TestModels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,7 +52,7 @@ class Stories260KEstimatorsTest {
 
     @BeforeAll
     static void enumerate() {
-        Model model = new ModelLoader().load(TestModels.stories260K());
+        Model model = new ModelReader().read(TestModels.stories260K());
         djl = new DjlEngine(model);
         engine = new CachingEngine(djl);
         distribution = new InputDistribution("stories-geometric", List.of(

@@ -13,7 +13,7 @@ import lpe.engine.Output;
 import lpe.engine.ReducedOutputs;
 
 /**
- * METHODS.md Appendix A.2's analytic model: logits = W₂·tanh(W₁·Σ_i (E[x_i] + P_i) + b₁), so that the gradient of a
+ * docs/methods.md#verification's analytic model: logits = W₂·tanh(W₁·Σ_i (E[x_i] + P_i) + b₁), so that the gradient of a
  * logit with respect to every input embedding is W₁ᵀ((1 − a²) ⊙ W₂[t]) in closed form, and exact probabilities come
  * from enumerating every input. Counts the rows it runs.
  */

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * METHODS.md Appendix A.2: the estimators against exact probabilities of the analytic toy model (all 160,000 inputs
+ * docs/methods.md#verification: the estimators against exact probabilities of the analytic toy model (all 160,000 inputs
  * enumerated by the fixture, independently of {@link ExactEnumeration}). Statistical claims over 100+ seeds.
  */
 class ToyEstimatorsTest {
@@ -104,7 +104,7 @@ class ToyEstimatorsTest {
         assertCoverage(runs, exactSample[target]);
     }
 
-    /** At T = 1 (half the toy's logit scale) the chains mix badly, as METHODS.md §3.2 warns; T = 2 is tested. */
+    /** At T = 1 (half the toy's logit scale) the chains mix badly, as docs/methods.md#mhis warns; T = 2 is tested. */
     @Test
     void mhisIsConsistentAsTheBudgetGrows() {
         int target = targetNear(1e-3);

@@ -1,17 +1,25 @@
 package lpe.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import lpe.estimate.Estimate;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import lpe.batching.BatcherMeters;
+import lpe.estimate.Estimate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +61,37 @@ class JobRunnerTest {
     }
 
     @Test
+    void aSubmitForAWarmModelReturnsPromptlyWhileAnotherModelLoads() throws Exception {
+        try (JobsFixture f = new JobsFixture(dir, 0, 4, 4);
+                ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            FakeModels.root(dir.resolve("models"), "cold");
+            f.models.load("m");
+            CountDownLatch loaded = new CountDownLatch(1);
+            f.loader.loadGates.put("cold", loaded);
+            JobSpec coldSpec = new JobSpec("cold", "uniform3", null, List.of("t1"), "argmax", "naive", 64, null, 1);
+            Future<Job> cold = pool.submit(() -> f.runner.submit(coldSpec, ""));
+            Future<Job> coldAgain = pool.submit(() -> f.runner.submit(coldSpec, ""));
+            try {
+                Waits.until(() -> f.loader.loads.get() == 2, "the load of model 'cold' to start");
+                // The cold model stays loading until released below: a submit or listing that waited for it would
+                // never return.
+                Job warm = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                        () -> f.runner.submit(JobsFixture.spec(List.of("t1"), 64, 1), ""));
+                assertEquals(JobState.SUCCEEDED, f.await(warm.id()).state());
+                assertEquals(List.of("cold", "m"), assertTimeoutPreemptively(Duration.ofSeconds(30),
+                        () -> f.models.list().stream().map(ModelInfo::name).toList()));
+                assertFalse(f.models.info("cold").loaded());
+                assertFalse(cold.isDone());
+            } finally {
+                loaded.countDown();
+            }
+            assertEquals(JobState.SUCCEEDED, f.await(cold.get(30, TimeUnit.SECONDS).id()).state());
+            assertEquals(JobState.SUCCEEDED, f.await(coldAgain.get(30, TimeUnit.SECONDS).id()).state());
+            assertEquals(2, f.loader.loads.get(), "two submits during one load load the model once");
+        }
+    }
+
+    @Test
     void targetsOfOneJobShareTheirRows() throws Exception {
         try (JobsFixture f = new JobsFixture(dir, 0, 4, 4)) {
             Job job = f.runner.submit(JobsFixture.spec(List.of("t1", "t2", "id:3", "t4"), 256, 7), "");
@@ -61,7 +100,7 @@ class JobRunnerTest {
             for (int i = 0; i < 4; i++) {
                 assertSameEstimate(direct(i + 1, 256, 7), done.results().get(i).estimate());
             }
-            var stats = f.models.load("m").batcher().stats();
+            BatcherMeters stats = BatcherMeters.of(f.meters, "m");
             assertEquals(1024, stats.rowsRequested());
             // Each sampled row runs once for all 4 targets (fewer when a batch samples the same input twice).
             assertTrue(stats.rowsRun() <= 256, "rows run: " + stats.rowsRun());
@@ -143,6 +182,12 @@ class JobRunnerTest {
             InvalidRequestException behavior = assertThrows(InvalidRequestException.class, () -> f.runner.submit(
                     new JobSpec("m", "uniform3", null, List.of("t1"), "sample:0", "naive", 10, null, 1), ""));
             assertEquals("spec.behavior", behavior.violations().getFirst().field());
+            InvalidRequestException unserved = assertThrows(InvalidRequestException.class, () -> f.runner.submit(
+                    new JobSpec("m", "uniform3", null, List.of("t1"), "sample:1", "qld", 10, null, 1), ""));
+            assertEquals("spec.behavior", unserved.violations().getFirst().field());
+            assertTrue(unserved.violations().getFirst().description().startsWith(
+                    "qld extrapolates the argmax behaviour only; use naive, itgis, itgis-ce or mhis for sample:"),
+                    unserved.getMessage());
             InvalidRequestException path = assertThrows(InvalidRequestException.class, () -> f.runner.submit(
                     new JobSpec("../m", "uniform3", null, List.of("t1"), "argmax", "naive", 10, null, 1), ""));
             assertTrue(path.getMessage().contains("not a path"), path.getMessage());
@@ -180,6 +225,58 @@ class JobRunnerTest {
             assertSameEstimate(direct(3, 96, 2), requeued.results().getFirst().estimate());
             assertEquals("queued", g.runner.submit(JobsFixture.spec(List.of("t3"), 96, 2), "req-q").id());
             assertEquals(done, g.runner.get("done"));
+        }
+    }
+
+    @Test
+    void aGracefulStopLosesNoQueuedJobAndLeavesRunningOnesAsAKillDoes() throws Exception {
+        String runningId;
+        String queuedId;
+        try (JobsFixture f = new JobsFixture(dir, 20, 1, 4)) {
+            runningId = f.runner.submit(JobsFixture.spec(List.of("t1"), 1 << 20, 1), "").id();
+            Waits.until(() -> f.runner.get(runningId).state() == JobState.RUNNING, "the first job to run");
+            queuedId = f.runner.submit(JobsFixture.spec(List.of("t3"), 96, 2), "req-q").id();
+            assertEquals(JobState.QUEUED, f.runner.get(queuedId).state());
+        } // the stop (SIGTERM's path: LpeServer.close -> JobRunner.close)
+        try (JobStore store = new JobStore(dir.resolve("jobs.db"))) {
+            assertEquals(JobState.RUNNING, store.find(runningId).orElseThrow().state(), "left as after a kill");
+            assertEquals(JobState.QUEUED, store.find(queuedId).orElseThrow().state(), "still queued");
+        }
+        try (JobsFixture g = new JobsFixture(dir, 0, 1, 4)) {
+            g.runner.recover();
+            assertEquals(JobState.INTERRUPTED, g.runner.get(runningId).state());
+            Job requeued = g.await(queuedId);
+            assertEquals(JobState.SUCCEEDED, requeued.state());
+            assertSameEstimate(direct(3, 96, 2), requeued.results().getFirst().estimate());
+        }
+    }
+
+    @Test
+    void aRequestIdWithADifferentSpecIsRefusedNamingTheDifference() throws Exception {
+        try (JobsFixture f = new JobsFixture(dir, 0, 4, 4)) {
+            Job a = f.runner.submit(JobsFixture.spec(List.of("t1"), 64, 1), "req-1");
+            AlreadyExistsException e = assertThrows(AlreadyExistsException.class,
+                    () -> f.runner.submit(JobsFixture.spec(List.of("t2"), 65, 1), "req-1"));
+            assertEquals("request_id 'req-1' already names job " + a.id() + " with a different spec (targets, budget"
+                    + " differ); use a new request_id for a new job", e.getMessage());
+            assertThrows(AlreadyExistsException.class, () -> f.runner.submit(JobsFixture.spec(List.of("t1"), 64, 2),
+                    "req-1"), "a seed the client chose is part of the spec");
+            assertEquals(a.id(), f.runner.submit(JobsFixture.spec(List.of("t1"), 64, 2), "req-1", false).id(),
+                    "a seed the server picked is not");
+            assertEquals(1, f.runner.list(null, 100, 0).size());
+        }
+    }
+
+    @Test
+    void exactEnumerationOfATooLargeDistributionIsRefusedAtSubmit() throws Exception {
+        try (JobsFixture f = new JobsFixture(dir, 0, 4, 4)) {
+            String sixteen = "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]";
+            String json = "{\"positions\": [" + String.join(", ", java.util.Collections.nCopies(6, sixteen)) + "]}";
+            InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> f.runner.submit(
+                    new JobSpec("m", null, json, List.of("t1"), "argmax", "exact", 10, null, 1), ""));
+            assertEquals("spec.method", e.violations().getFirst().field());
+            assertTrue(e.getMessage().contains("has 16777216 inputs, too many to enumerate"), e.getMessage());
+            assertEquals(0, f.runner.list(null, 100, 0).size(), "a refused job must not reach the store");
         }
     }
 }

@@ -12,17 +12,19 @@ import lpe.batching.BatcherConfig;
 final class JobsFixture implements AutoCloseable {
     final FakeModels loader;
     final ModelRegistry models;
+    final SimpleMeterRegistry meters;
     final JobStore store;
     final JobRunner runner;
 
     JobsFixture(Path dir, long sleepMillisPerBatch, int maxRunning, int maxQueued) throws Exception {
         JobsConfig config = new JobsConfig(FakeModels.root(dir.resolve("models"), "m"), dir.resolve("jobs.db"),
                 maxRunning, maxQueued, 1 << 20, new BatcherConfig(256, Duration.ofMillis(2)));
-        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        meters = new SimpleMeterRegistry();
         loader = new FakeModels(sleepMillisPerBatch);
         models = new ModelRegistry(config, loader, meters);
         store = new JobStore(config.store());
-        JobPlanner planner = new JobPlanner(models, new FakeDistributions(), Set.of(new NaiveForTests()), config);
+        JobPlanner planner = new JobPlanner(models, new FakeDistributions(), Set.of(new NaiveForTests(), new lpe.estimate.Qld(),
+                new lpe.estimate.ExactEnumeration()), config);
         runner = new JobRunner(store, planner, models, config, meters, Clock.systemUTC());
     }
 

@@ -80,8 +80,8 @@ class ModelLocatorTest {
             assertEquals(tmp.resolve("models--tiny-org--tiny-model/snapshots/" + COMMIT), dir);
             assertEquals(COMMIT, Files.readString(tmp.resolve("models--tiny-org--tiny-model/refs/main")));
             assertTrue(requested.contains("/tiny-org/tiny-model/resolve/main/model-00002-of-00003.safetensors"), requested.toString());
-            Model downloaded = new ModelLoader().load(dir);
-            Model original = new ModelLoader().load(source);
+            Model downloaded = new ModelReader().read(dir);
+            Model original = new ModelReader().read(source);
             assertArrayEquals(original.embeddingMatrix().data(), downloaded.embeddingMatrix().data());
             int before = requested.size();
             assertEquals(dir, locator.resolve("tiny-org/tiny-model")); // second time from the cache

@@ -1,0 +1,50 @@
+package lpe.estimate;
+
+import lpe.engine.Engine;
+
+/**
+ * {@code auto}: the best available answer for a user who does not know the methods (docs/methods.md, "auto").
+ *
+ * <p>Rule: run {@code itgis-ce} with the adaptive temperature rule. Its pilots (a {@link Tuning#pilotFraction()} share
+ * of the budget) are the pilot of this choice: if they saw at least two hits, the cross-entropy-refined importance
+ * sampler has something to lean on and continues to the end of the budget; if not, the independent-token proposals
+ * found nothing, and the rest of the budget goes to MHIS, whose chains climb the target logit without needing a hit
+ * first. The result names the method that produced it ({@code auto:itgis-ce} or {@code auto:mhis}) and counts the
+ * pilots' passes in its cost. A given temperature, or the paper-table rule, skips the pilots: then {@code itgis-ce}
+ * runs alone.
+ */
+public final class Auto implements Estimator {
+
+    @Override
+    public String name() {
+        return "auto";
+    }
+
+    @Override
+    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress) {
+        long start = System.nanoTime();
+        Itgis itgis = new Itgis(true);
+        Estimate e = itgis.run(problem, engine, progress, true);
+        if (e != null) {
+            return renamed(e, "auto:itgis-ce", 0, start);
+        }
+        long pilots = (long) Math.floor(problem.tuning().pilotFraction() * problem.budget());
+        int rest = (int) Math.max(Mhis.DEFAULT_CHAINS, problem.budget() - pilots);
+        EstimationProblem mhisProblem = new EstimationProblem(problem.distribution(), problem.target(),
+                problem.behavior(), rest, problem.temperature(), problem.seed(), problem.tuning());
+        Estimate m = new Mhis().run(mhisProblem, engine,
+                (done, budget, partial) -> progress.update(pilots + done, problem.budget(),
+                        renamed(partial, "auto:mhis", pilots, start)));
+        return renamed(m, "auto:mhis", pilots, start);
+    }
+
+    /**
+     * {@code e} under the name {@code method}, with {@code passes} more forward and backward passes and the seconds
+     * since {@code start}.
+     */
+    private static Estimate renamed(Estimate e, String method, long passes, long start) {
+        return new Estimate(method, e.estimate(), e.stdError(), e.ci95Low(), e.ci95High(), e.intervalKind(),
+                e.upperBoundOnly(), e.ess(), e.samples() + passes, e.forwardPasses() + passes,
+                e.backwardPasses() + passes, (System.nanoTime() - start) / 1e9, e.seed());
+    }
+}

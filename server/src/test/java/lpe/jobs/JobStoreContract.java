@@ -1,0 +1,122 @@
+package lpe.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import lpe.estimate.Estimate;
+import org.junit.jupiter.api.Test;
+
+/** What every job store guarantees, run against SQLite and against a real PostgreSQL. */
+abstract class JobStoreContract {
+    static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+
+    /** A new, empty store location. */
+    abstract StoreLocation newStore() throws Exception;
+
+    /** A connection of its own to the store's database. */
+    abstract Connection raw(StoreLocation store) throws SQLException;
+
+    static Job job(String id, String requestId, JobState state) {
+        return new Job(id, requestId, JobsFixture.spec(List.of("t1"), 64, 7), state, "", Progress.none(64), List.of(),
+                T, null, null);
+    }
+
+    /** An estimate with values in every field it has (read from JSON, so the test does not follow its shape). */
+    static Estimate estimate() {
+        return new com.google.gson.Gson().fromJson("{\"method\": \"naive\", \"estimate\": 0.25, \"stdError\": 0.01,"
+                + " \"ci95Low\": 0.23, \"ci95High\": 0.27, \"ess\": 64, \"samples\": 64, \"seed\": 7}", Estimate.class);
+    }
+
+    @Test
+    void everyJobComesBackAsItWasLastWritten() throws Exception {
+        StoreLocation location = newStore();
+        Job done = job("a", "req-a", JobState.QUEUED);
+        try (JobStore store = new JobStore(location)) {
+            store.insert(done);
+            store.insert(job("b", "", JobState.QUEUED));
+            store.insert(job("c", "req-c", JobState.RUNNING));
+            done = done.withState(JobState.RUNNING, "", T.plusSeconds(1))
+                    .withProgress(new Progress(64, 64, 3.5, List.of(), 0.5))
+                    .succeeded(List.of(new TargetEstimate(1, "t1", estimate())), T.plusSeconds(2));
+            store.update(done);
+        }
+        try (JobStore store = new JobStore(location)) {
+            assertEquals(done, store.find("a").orElseThrow());
+            assertEquals(done, store.findByRequestId("req-a").orElseThrow());
+            assertEquals(List.of("c", "b", "a"), ids(store.list(null, 10, 0)));
+            assertEquals(List.of("b"), ids(store.list(null, 1, 1)));
+            assertEquals(List.of("c"), ids(store.list(JobState.RUNNING, 10, 0)));
+            assertEquals(List.of("b", "c"), ids(store.unfinished()));
+            assertTrue(store.find("zz").isEmpty());
+        }
+    }
+
+    @Test
+    void anUnreadableRowIsSkippedByListsNamedWhenAskedForAndKept() throws Exception {
+        StoreLocation location = newStore();
+        try (JobStore store = new JobStore(location)) {
+            for (String id : List.of("a", "b", "c", "d")) {
+                store.insert(job(id, "req-" + id, JobState.QUEUED));
+            }
+        }
+        try (Connection c = raw(location); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE jobs SET spec = '{not json' WHERE id = 'b'");
+            s.executeUpdate("UPDATE jobs SET state = 'NO_SUCH_STATE' WHERE id = 'c'");
+        }
+        try (JobStore store = new JobStore(location)) {
+            assertEquals(List.of("d", "a"), ids(store.list(null, 10, 0)));
+            assertEquals(List.of("a", "d"), ids(store.unfinished()));
+            UnreadableJobException e = assertThrows(UnreadableJobException.class, () -> store.find("b"));
+            assertTrue(e.getMessage().startsWith("job b in the job store " + location + " cannot be read ("),
+                    e.getMessage());
+            assertThrows(UnreadableJobException.class, () -> store.findByRequestId("req-c"));
+        }
+        try (Connection c = raw(location); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT spec FROM jobs WHERE id = 'b'")) {
+            assertTrue(r.next());
+            assertEquals("{not json", r.getString(1));
+        }
+    }
+
+    @Test
+    void aStoreIsMigratedToTheLatestSchemaAndANewerOneIsRefusedAndKept() throws Exception {
+        StoreLocation location = newStore();
+        try (JobStore store = new JobStore(location)) {
+            store.insert(job("a", "", JobState.QUEUED));
+        }
+        try (Connection c = raw(location); Statement s = c.createStatement()) {
+            assertEquals("2", latestVersion(s));
+            s.executeUpdate("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
+                    + " checksum, installed_by, execution_time, success) VALUES (99, '3', 'from a newer lpe', 'SQL',"
+                    + " 'V3__from_a_newer_lpe.sql', 0, 'test', 0, TRUE)");
+        }
+        StoreUnavailableException e = assertThrows(StoreUnavailableException.class, () -> new JobStore(location));
+        assertEquals("job store " + location + " has schema version 3, newer than this server's 2: run the lpe"
+                + " version that wrote it, or another --store", e.getMessage());
+        try (Connection c = raw(location); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT COUNT(*) FROM jobs")) {
+            assertTrue(r.next());
+            assertEquals(1, r.getInt(1));
+            assertEquals("3", latestVersion(s));
+        }
+    }
+
+    static String latestVersion(Statement s) throws SQLException {
+        try (ResultSet r = s.executeQuery("SELECT version FROM flyway_schema_history WHERE version IS NOT NULL"
+                + " ORDER BY installed_rank DESC")) {
+            assertTrue(r.next());
+            return r.getString(1);
+        }
+    }
+
+    static List<String> ids(List<Job> jobs) {
+        return jobs.stream().map(Job::id).toList();
+    }
+}
