@@ -45,11 +45,11 @@ final class EngineBench implements Callable<Integer> {
     @Option(names = "--iterations", defaultValue = "5", description = "Timed batches per measurement; the fastest counts (default ${DEFAULT-VALUE}).")
     int iterations;
 
-    @Option(names = "--python", defaultValue = "/work/venv/bin/python",
+    @Option(names = "--python", defaultValue = "python3",
             description = "Python with torch and transformers for the PyTorch side (default ${DEFAULT-VALUE}).")
     String python;
 
-    @Option(names = "--stories", paramLabel = "DIR", description = "stories260K directory (default: ../shared/models/stories260K beside the repository).")
+    @Option(names = "--stories", paramLabel = "DIR", required = true, description = "stories260K directory.")
     Path stories;
 
     @Option(names = "--json", description = "Print one JSON object with every row as the last line.")
@@ -61,7 +61,6 @@ final class EngineBench implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         Path root = Path.of(System.getProperty("lpe.home", ".")).toAbsolutePath().normalize();
-        Path storiesDir = stories != null ? stories : root.resolveSibling("shared/models/stories260K");
         Path gpt2Dir = Files.createTempDirectory("lpe-bench-gpt2-");
         PrintWriter out = spec.commandLine().getOut();
         try {
