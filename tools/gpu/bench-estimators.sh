@@ -43,7 +43,7 @@ for layers in ${LAYERS:-1 4}; do
       echo "== $(date -u +%T) $name: $targets targets, budget $budget, batches of $rows rows, delay $delay ms" >&2
       timeout "${RUN_SECONDS:-600}" build/gpu-server/java/bin/java --enable-native-access=ALL-UNNAMED -Xmx48g \
         -DRUST_FLAVOR=cpu -Dai.djl.util.cuda.fork=true -Dlpe.native.library="$lib" -cp "build/gpu-server/lib/*" \
-        lpe.cli.Lpe bench server --model-root "$models" --model "paper-${layers}l" --dist tools/gpu/paper-dist.json \
+        lpe.bench.Bench server --model-root "$models" --model "paper-${layers}l" --dist tools/gpu/paper-dist.json \
         --engine native --device cuda --precision "$precision" --method "$method" --targets "$targets" \
         --budget "$budget" --batch-rows "$rows" --max-delay-ms "$delay" --single "${SINGLE:-4}" \
         --argmax-samples "${ARGMAX_SAMPLES:-4096}" --peak-tflops "${peak[$precision]}" --json \

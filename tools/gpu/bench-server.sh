@@ -17,5 +17,5 @@ tar -C build -xJf build/gpu-server.tar.xz
 [ -f "$lib" ] || PYTHON="$python" tools/gpu/build-native.sh "$out/build.log" || exit 1
 nvidia-smi --query-gpu=name --format=csv,noheader >&2
 build/gpu-server/java/bin/java --enable-native-access=ALL-UNNAMED -Xmx16g -DRUST_FLAVOR=cpu -Dai.djl.util.cuda.fork=true -Dlpe.native.library="$lib" \
-  -cp "build/gpu-server/lib/*" lpe.cli.Lpe bench server --model-root models \
+  -cp "build/gpu-server/lib/*" lpe.bench.Bench server --model-root models \
   --engine native --device cuda --json "$@" 2> "$out/bench.log"

@@ -3,14 +3,14 @@
 # build/gpu-server.tar.xz (ignored; carry it). Everything carried to the GPU host must fit 64 MiB, tracked files
 # included (41 MB), so the pack is made small:
 #   - a jlink'd Java 25 (the modules the CLI uses) with its native libraries stripped;
-#   - the CLI's runtime jars, without the DJL/PyTorch natives, Netty, the report's PDF/PNG libraries and the Apache
+#   - the bench module's runtime jars (lpe bench), without the DJL/PyTorch natives, Netty, the report's PDF/PNG libraries and the Apache
 #     commons archive/IO/codec libraries (unused by `lpe bench server`); only the Linux x86-64 natives of sqlite-jdbc,
 #     the tokenizers and JNA, stripped; the third-party classes without their debug attributes (StripDebug.java;
 #     lpe's own keep them, for stack traces);
 #   - every jar rewritten with its entries stored, not deflated, so that one xz stream (x86 filter, 192 MiB
 #     dictionary) compresses all of it together: 23 MB, against 42 MB for deflated jars in a plain tar.xz.
 # No models: the GPU scripts use the repository's models/ or write their own.
-# Run here after a build (`./lpe --help` builds): tools/gpu/pack-server.sh
+# Run here after a build (`./lpe bench --help` builds): tools/gpu/pack-server.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -20,7 +20,7 @@ out=build/gpu-server
 rm -rf "$out" "$out.tar.xz" build/gpu-server-jars
 mkdir -p "$out/lib" build/gpu-server-jars
 skip='pytorch-native-cpu|pytorch-jni|pytorch-engine|grpc-netty-shaded|pdfbox|fontbox|xchart|graphics2d|VectorGraphics2D|animated-gif|commons-compress|commons-io|commons-codec'
-{ echo client-cli/target/lpe-client-cli-0.1.0-SNAPSHOT.jar; tr ':' '\n' < client-cli/target/classpath.txt | grep -Ev "$skip"; } |
+{ echo bench/target/lpe-bench-0.1.0-SNAPSHOT.jar; tr ':' '\n' < bench/target/classpath.txt | grep -Ev "$skip"; } |
   while read -r jar; do
     dir="build/gpu-server-jars/$(basename "$jar" .jar)"
     mkdir -p "$dir" && (cd "$dir" && unzip -q "$(cd "$root" && realpath "$jar")")

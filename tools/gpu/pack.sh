@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs what tools/gpu/run.sh needs on a GPU host that has PyTorch but no Java into build/gpu.tar.xz (ignored; carry
-# it; run.sh unpacks it into build/gpu): a jlink'd Java 25 runtime, the server and test classes with their few runtime
+# it; run.sh unpacks it into build/gpu): a jlink'd Java 25 runtime, the server, test and bench classes with their few runtime
 # jars, JUnit's console launcher, and stories260K (the GPU checks compare CUDA with CPU on it). Everything carried must
 # fit 64 MiB with the tracked files (41 MB), so, as in pack-server.sh, the runtime's native libraries are stripped and
 # the jars stored, not deflated, under one xz stream: about 20 MB. Run here, from anywhere: tools/gpu/pack.sh
@@ -12,9 +12,10 @@ export PATH="$JAVA_HOME/bin:$PATH"
 out=build/gpu
 rm -rf "$out" "$out.tar.xz"
 mkdir -p "$out/lib" "$out/shared/models"
-mvn -B -ntp -q -pl server -am test-compile
+mvn -B -ntp -q -pl bench -am package -DskipTests
 jar --create --file "$out/lib/lpe-server.jar" -C server/target/classes .
 jar --create --file "$out/lib/lpe-server-tests.jar" -C server/target/test-classes .
+jar --create --file "$out/lib/lpe-bench.jar" -C bench/target/classes .
 repo="$HOME/.m2/repository"
 for a in com.google.code.gson:gson:2.13.1 org.slf4j:slf4j-api:2.0.17 org.slf4j:slf4j-simple:2.0.17 \
          org.junit.platform:junit-platform-console-standalone:1.14.4; do

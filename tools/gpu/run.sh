@@ -23,7 +23,7 @@ mkdir -p "$out"
 python="${PYTHON:-python3}"
 java="${LPE_JAVA:-build/gpu/java/bin/java}"
 lib="$root/build/native-cuda/liblpe_native.so"
-cp="build/gpu/lib/lpe-server.jar:build/gpu/lib/lpe-server-tests.jar:build/gpu/lib/gson-2.13.1.jar:build/gpu/lib/slf4j-api-2.0.17.jar:build/gpu/lib/slf4j-simple-2.0.17.jar"
+cp="build/gpu/lib/lpe-server.jar:build/gpu/lib/lpe-server-tests.jar:build/gpu/lib/lpe-bench.jar:build/gpu/lib/gson-2.13.1.jar:build/gpu/lib/slf4j-api-2.0.17.jar:build/gpu/lib/slf4j-simple-2.0.17.jar"
 step() { echo "== $(date -u +%T) $*" | tee -a "$out/summary.txt"; }
 
 [ -d build/gpu ] || tar -C build -xJf build/gpu.tar.xz || { echo "run.sh: no build/gpu.tar.xz (run tools/gpu/pack.sh)" >&2; exit 1; }

@@ -11,6 +11,7 @@ import picocli.CommandLine.ScopeType;
         name = "lpe",
         mixinStandardHelpOptions = true,
         description = "Estimate the probability that a language model produces a rare output.",
+        footer = "%nlpe bench: benchmarks and the paper's evaluation (the bench module; ./lpe bench --help).",
         subcommands = {
             // one line per subcommand; keep the order of the command-line contract (docs/api.md#command-line-contract)
             DemoCommand.class,
@@ -25,7 +26,6 @@ import picocli.CommandLine.ScopeType;
             WatchCommand.class,
             CancelCommand.class,
             ReportCommand.class,
-            BenchCommand.class,
         })
 public final class Lpe implements Runnable {
 

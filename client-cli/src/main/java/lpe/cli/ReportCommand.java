@@ -20,13 +20,14 @@ import picocli.CommandLine.Spec;
 /**
  * {@code lpe report FILE... [--out DIR]}: an HTML page with PNG plots from the JSON results of {@code lpe estimate},
  * {@code exact} and {@code ground-truth}: estimates against their exact or ground-truth value, and, for a target with
- * estimates at several budgets, how the estimate converges as the budget grows.
+ * estimates at several budgets, how the estimate converges as the budget grows. With {@code --paper SCORES}: the page
+ * of the paper's evaluation instead ({@link PaperReport}).
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Turn result files (JSON of lpe estimate, exact, ground-truth) into an HTML page with plots.")
 public final class ReportCommand implements Callable<Integer> {
 
-    @Parameters(arity = "1..*", paramLabel = "FILE",
+    @Parameters(arity = "0..*", paramLabel = "FILE",
             description = "Result files: the --json output of lpe estimate, exact or ground-truth (one JSON object per "
                     + "line; append runs at several budgets to one file to plot convergence).")
     List<Path> files;
@@ -34,6 +35,11 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "report",
             description = "Directory for index.html and the PNG plots (default: ${DEFAULT-VALUE}).")
     Path out;
+
+    @Option(names = "--paper", paramLabel = "SCORES",
+            description = "The scores file of lpe bench paper (docs/benchmarks/paper/*.scores.json): writes paper.html"
+                    + " with its tables and plots.")
+    Path paper;
 
     @Spec
     CommandSpec spec;
@@ -44,6 +50,17 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         System.setProperty("java.awt.headless", "true");
+        if (paper != null) {
+            if (files != null && !files.isEmpty()) {
+                throw new UserError("--paper takes the scores file alone; make the page of result FILEs in another run");
+            }
+            spec.commandLine().getOut().println(PaperReport.write(paper, out));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+        if (files == null || files.isEmpty()) {
+            throw new UserError("give result FILEs (lpe estimate, exact, ground-truth --json) or --paper SCORES");
+        }
         var results = ResultFile.read(files);
         if (results.estimates().isEmpty()) {
             throw new UserError("no estimates in " + files + "; a report needs at least one lpe estimate --json result");

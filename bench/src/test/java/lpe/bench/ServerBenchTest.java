@@ -1,4 +1,4 @@
-package lpe.cli;
+package lpe.bench;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -80,7 +80,7 @@ class ServerBenchTest {
     /** Stories260K on the CPU: every ITGIS target runs exactly its budget of rows; the lone runs agree. */
     @Test
     void tinyRunOnStories260K() {
-        CliRun run = CliRun.of("bench", "server", "--model-root", Shared.dir().resolve("models").toString(),
+        BenchRun run = BenchRun.of("server", "--model-root", Shared.dir().resolve("models").toString(),
                 "--targets", "3", "--budget", "256", "--single", "2", "--argmax-samples", "64", "--peak-tflops", "1",
                 "--json");
         assertEquals(0, run.exit(), run.err());
@@ -96,14 +96,14 @@ class ServerBenchTest {
 
     @Test
     void aNegativeBatchDelayIsAOneLineError() {
-        CliRun run = CliRun.of("bench", "server", "--model-root", dir.toString(), "--targets", "2", "--single", "0", "--max-delay-ms", "-1");
-        assertEquals("lpe server: --max-delay-ms must be 0 or more, got -1", run.oneLineError());
+        BenchRun run = BenchRun.of("server", "--model-root", dir.toString(), "--targets", "2", "--single", "0", "--max-delay-ms", "-1");
+        assertEquals("lpe bench server: --max-delay-ms must be 0 or more, got -1", run.oneLineError());
     }
 
     @Test
     void moreSingleRunsThanTargetsIsAOneLineError() {
-        CliRun run = CliRun.of("bench", "server", "--model-root", dir.toString(), "--targets", "2", "--single", "3");
-        assertEquals("lpe server: --single must be in [0, --targets = 2], got 3", run.oneLineError());
+        BenchRun run = BenchRun.of("server", "--model-root", dir.toString(), "--targets", "2", "--single", "3");
+        assertEquals("lpe bench server: --single must be in [0, --targets = 2], got 3", run.oneLineError());
     }
 
     private static Estimate estimate(double p, double se) {

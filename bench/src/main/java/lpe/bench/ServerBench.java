@@ -1,4 +1,4 @@
-package lpe.cli;
+package lpe.bench;
 
 import com.google.gson.Gson;
 import com.google.inject.Guice;
@@ -106,7 +106,7 @@ final class ServerBench implements Callable<Integer> {
     boolean json;
 
     @Mixin
-    EngineOptions engine;
+    EngineChoice engine;
 
     @Spec
     CommandSpec spec;
@@ -114,10 +114,10 @@ final class ServerBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (single < 0 || single > targets) {
-            throw new UserError("--single must be in [0, --targets = " + targets + "], got " + single);
+            throw new IllegalArgumentException("--single must be in [0, --targets = " + targets + "], got " + single);
         }
         if (maxDelayMs < 0) {
-            throw new UserError("--max-delay-ms must be 0 or more, got " + maxDelayMs);
+            throw new IllegalArgumentException("--max-delay-ms must be 0 or more, got " + maxDelayMs);
         }
         JobSpec template = template();
         JobsConfig config = new JobsConfig(modelRoot, Files.createTempDirectory("lpe-bench").resolve("jobs.db"),
@@ -147,7 +147,7 @@ final class ServerBench implements Callable<Integer> {
     /** The job spec every target shares: model, distribution, method and budget. */
     private JobSpec template() {
         JobSpec.Builder b = JobSpec.newBuilder().setModel(model).setMethod(method).setBudget(budget);
-        JobSpecs.distribution(b, dist);
+        DistArgument.set(b, dist);
         return b.build();
     }
 
@@ -160,7 +160,7 @@ final class ServerBench implements Callable<Integer> {
                     ? resolver.fromJson(template.getSpecJson(), vocabulary)
                     : resolver.preset(template.getPreset(), vocabulary);
         } catch (IllegalArgumentException e) {
-            throw new UserError("--dist: " + e.getMessage(), e);
+            throw new IllegalArgumentException("--dist: " + e.getMessage(), e);
         }
     }
 
@@ -169,7 +169,7 @@ final class ServerBench implements Callable<Integer> {
         try {
             return TargetChoice.closestToArgmax(m.handle().engine(), distribution, argmaxSamples, seed, targets);
         } catch (IllegalArgumentException e) {
-            throw new UserError(e.getMessage(), e);
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 
@@ -230,7 +230,7 @@ final class ServerBench implements Callable<Integer> {
     private void report(Run together, Run alone, int[] ids, InputDistribution distribution) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", model);
-        out.put("engine", engine.engine + "/" + engine.device + "/" + engine.precision);
+        out.put("engine", engine.label());
         out.put("dist", distribution.name());
         out.put("method", method);
         out.put("targets", targets);

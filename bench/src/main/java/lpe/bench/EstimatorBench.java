@@ -1,16 +1,14 @@
-package lpe.cli;
+package lpe.bench;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import lpe.dist.Distributions;
 import lpe.dist.InputDistribution;
-import lpe.engine.DjlEngine;
 import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
 import lpe.engine.EngineResult;
@@ -22,11 +20,12 @@ import lpe.estimate.Estimator;
 import lpe.estimate.Itgis;
 import lpe.estimate.Mhis;
 import lpe.estimate.ProgressListener;
-import lpe.model.Model;
+import lpe.jobs.ModelHandle;
+import lpe.model.Vocabulary;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -40,8 +39,8 @@ final class EstimatorBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", description = "Model directory (default: shared/models/stories260K in a parent directory).")
-    String model;
+    @Option(names = "--model", required = true, description = "Model directory, e.g. stories260K's.")
+    Path model;
 
     @Option(names = "--dist", defaultValue = "english", description = "Distribution spec (default ${DEFAULT-VALUE}).")
     String dist;
@@ -58,19 +57,26 @@ final class EstimatorBench implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object as the last line of stdout.")
     boolean json;
 
+    @Mixin
+    EngineChoice engineChoice;
+
     @Override
     public Integer call() {
-        if (model == null) {
-            model = stories260K();
+        ModelHandle handle = engineChoice.models().load(model);
+        InputDistribution d;
+        int t;
+        try {
+            d = Distributions.resolve(dist, handle.vocabulary(), Optional.empty());
+            t = targetId(handle.vocabulary());
+        } catch (IllegalArgumentException e) {
+            handle.close();
+            throw e;
         }
-        Model m = LocalModels.load(model);
-        InputDistribution d = Distributions.resolve(dist, m.vocabulary(), Optional.empty());
-        int t = TargetToken.parse(target, m.vocabulary(), spec).id();
         PrintWriter out = spec.commandLine().getOut();
         JsonArray rows = new JsonArray();
-        try (DjlEngine djl = new DjlEngine(m)) {
+        try (handle) {
             for (Estimator estimator : new Estimator[] {new Itgis(), new Mhis(Mhis.DEFAULT_CHAINS, burnIn)}) {
-                TimedEngine engine = new TimedEngine(djl);
+                TimedEngine engine = new TimedEngine(handle.engine());
                 long start = System.nanoTime();
                 Estimate e = estimator.run(new EstimationProblem(d, t, new Behavior.Argmax(), budget, 1.0, 1), engine,
                         ProgressListener.NONE);
@@ -94,7 +100,8 @@ final class EstimatorBench implements Callable<Integer> {
         }
         if (json) {
             JsonObject o = new JsonObject();
-            o.addProperty("model", model);
+            o.addProperty("model", model.toString());
+            o.addProperty("engine", engineChoice.label());
             o.addProperty("dist", d.name());
             o.addProperty("positions", d.length());
             o.addProperty("budget", budget);
@@ -105,14 +112,23 @@ final class EstimatorBench implements Callable<Integer> {
         return 0;
     }
 
-    private String stories260K() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("shared/models/stories260K"))) {
-                return dir.resolve("shared/models/stories260K").toString();
+    /** {@code --target}: {@code id:N} or a vocabulary string as tokenizer.json spells it. */
+    private int targetId(Vocabulary vocabulary) {
+        if (target.startsWith("id:")) {
+            int id;
+            try {
+                id = Integer.parseInt(target.substring(3));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--target: expected id:N with a whole number N, got '" + target + "'");
             }
+            if (id < 0 || id >= vocabulary.size()) {
+                throw new IllegalArgumentException("--target: id " + id + " is outside the vocabulary [0, "
+                        + vocabulary.size() + ")");
+            }
+            return id;
         }
-        throw new ParameterException(spec.commandLine(), "--model: not given and no shared/models/stories260K found"
-                + " above " + Path.of("").toAbsolutePath());
+        return vocabulary.id(target).orElseThrow(() -> new IllegalArgumentException("--target: '" + target
+                + "' is not a token of this vocabulary (spell it as tokenizer.json does, or use id:N)"));
     }
 
     /** Times the delegate's calls: forward/backward passes and projections separately. */

@@ -1,4 +1,4 @@
-package lpe.cli;
+package lpe.bench;
 
 import lpe.model.Architecture;
 import lpe.model.ModelConfig;

@@ -1,4 +1,4 @@
-package lpe.cli;
+package lpe.bench;
 
 import java.util.Arrays;
 import java.util.Comparator;
