@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Packs what tools/gpu/bench-server.sh and tools/gpu/bench-estimators.sh need on a GPU host without Java or Maven into
+# Packs what tools/gpu/bench-server.sh, bench-estimators.sh and bench-paper.sh need (LPE_PACK=client-cli: what
+# ground-truth.sh, the CLI, needs) on a GPU host without Java or Maven into
 # build/gpu-server.tar.xz (ignored; carry it). Everything carried to the GPU host must fit 64 MiB, tracked files
 # included (41 MB), so the pack is made small:
 #   - a jlink'd Java 25 (the modules the CLI uses) with its native libraries stripped;
-#   - the bench module's runtime jars (lpe bench), without the DJL/PyTorch natives, Netty, the report's PDF/PNG libraries and the Apache
+#   - the bench (or CLI) module's runtime jars, without the PostgreSQL driver (GPU runs use
+#     SQLite stores), compile-time annotation jars, the DJL/PyTorch natives, Netty, the report's PDF/PNG libraries and the Apache
 #     commons archive/IO/codec libraries (unused by `lpe bench server`); only the Linux x86-64 natives of sqlite-jdbc,
 #     the tokenizers and JNA, stripped; the third-party classes without their debug attributes (StripDebug.java;
 #     lpe's own keep them, for stack traces);
@@ -19,8 +21,10 @@ export PATH="$JAVA_HOME/bin:$PATH"
 out=build/gpu-server
 rm -rf "$out" "$out.tar.xz" build/gpu-server-jars
 mkdir -p "$out/lib" build/gpu-server-jars
-skip='pytorch-native-cpu|pytorch-jni|pytorch-engine|grpc-netty-shaded|pdfbox|fontbox|xchart|graphics2d|VectorGraphics2D|animated-gif|commons-compress|commons-io|commons-codec'
-{ echo bench/target/lpe-bench-0.1.0-SNAPSHOT.jar; tr ':' '\n' < bench/target/classpath.txt | grep -Ev "$skip"; } |
+skip='postgresql-|checker-qual|error_prone|j2objc|jsr305|pytorch-native-cpu|pytorch-jni|pytorch-engine|grpc-netty-shaded|pdfbox|fontbox|xchart|graphics2d|VectorGraphics2D|animated-gif|commons-compress|commons-io|commons-codec'
+module="${LPE_PACK:-bench}"  # bench (lpe bench: bench-*.sh) or client-cli (the CLI: ground-truth.sh); both do not fit
+{ echo "$module/target/lpe-$module-0.1.0-SNAPSHOT.jar"; tr ':' '\n' < "$module/target/classpath.txt" | grep -Ev "$skip"; } |
+  grep -v '^$' |
   while read -r jar; do
     dir="build/gpu-server-jars/$(basename "$jar" .jar)"
     mkdir -p "$dir" && (cd "$dir" && unzip -q "$(cd "$root" && realpath "$jar")")
