@@ -47,7 +47,9 @@ lib="${LPE_LIBRARY:-$root/build/native-cuda/liblpe_native.so}"
 if [ ! -f "$lib" ]; then
   PYTHON="$python" tools/gpu/build-native.sh "$out/build.log" || { say "native engine build failed"; exit 1; }
 fi
-lpe=("$java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx8g -Dlpe.home="$root"
+# RUST_FLAVOR=cpu: on a CUDA host DJL's tokenizers would look for their CUDA build (a download) and fail to load
+lpe=("$java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx8g -Dlpe.home="$root" -DRUST_FLAVOR=cpu
+  -Dai.djl.util.cuda.fork=true
   -Dlpe.native.library="$lib" -cp "$cp_jars" lpe.cli.Lpe)
 
 models="${LPE_MODELS:-gelu-1l gelu-2l gelu-4l}"
@@ -57,6 +59,7 @@ for m in $models; do
     "$python" -c 'import json, sys; print(" ".join(p["name"] for p in json.load(sys.stdin)["presets"] if "refused" not in p))')}"
   for d in $dists; do pairs+=("$m.$d"); done
 done
+[ ${#pairs[@]} -gt 0 ] || { say "no (model, dist) pair: see the lines above"; exit 1; }
 say "device $device, precision $precision, shards of $round samples (k/$shards of --samples $samples, seed 0);" \
   "${#pairs[@]} pairs: ${pairs[*]}"
 
