@@ -15,9 +15,10 @@ import lpe.model.Tensor;
  * every request gets a fresh leaf tensor and autograd gives d logit / d embeddings directly.
  *
  * <p>Thread safety: every call (forward, forward with gradients, projection, and creating and closing the engine's
- * arrays) holds one process-wide lock. DJL allows only one GradientCollector per process, and a no-gradient forward
- * that ran beside a collecting backward gave intermittent NaN gradients in the full test suite (jobs of one test still
- * running while the next test's gradients were taken), so calls are serialised rather than only the backward ones.
+ * arrays) holds one process-wide lock. DJL allows only one GradientCollector per process, so calls are serialised
+ * rather than only the backward ones. (The intermittent wrong gradients once blamed on concurrent calls came from
+ * DJL's number operands, whose memory it frees before the backward pass reads it: {@link DjlTransformer} keeps every
+ * constant as an engine-owned array; docs/djl-gradient-fault.md.)
  * libtorch still uses its intra-op threads inside each call, and the Batcher already fuses the rows of all jobs into
  * one call at a time. Every intermediate array of a call is freed when the call ends (an NDScope per call).
  */

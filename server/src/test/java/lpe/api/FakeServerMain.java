@@ -3,14 +3,34 @@ package lpe.api;
 import java.nio.file.Path;
 
 /**
- * A server on fakes in its own JVM, for the kill -9 test: {@code FakeServerMain DIR}. Prints {@code PORT n} once it
- * serves, then runs until killed. At most one job runs at a time; each device batch sleeps 10 ms.
+ * A server on fakes in its own JVM, for the kill -9 test and the soak: {@code FakeServerMain DIR [MAX_RUNNING
+ * MAX_QUEUED BATCH_SLEEP_MS]}. Prints {@code PORT n} once it serves, then runs until killed. By default at most one job
+ * runs at a time, 8 wait, and each device batch sleeps 10 ms. Given sizes (the soak), the fake engine forgets its
+ * batches every second, so that the server's own heap is what grows.
  */
 public final class FakeServerMain {
     private FakeServerMain() {}
 
     public static void main(String[] args) throws Exception {
-        TestServer server = new TestServer(Path.of(args[0]), 10, 1, 8, null, true);
+        int maxRunning = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        int maxQueued = args.length > 2 ? Integer.parseInt(args[2]) : 8;
+        long sleepMillis = args.length > 3 ? Long.parseLong(args[3]) : 10;
+        TestServer server = new TestServer(Path.of(args[0]), sleepMillis, maxRunning, maxQueued, null, true);
+        if (args.length > 1) { // the soak: nothing may pile up in the fake engine for the server's heap to be measured
+            Thread.ofPlatform().daemon().start(() -> {
+                while (true) {
+                    var engine = server.loader.lastEngine;
+                    if (engine != null) {
+                        engine.forgetBatches();
+                    }
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+        }
         System.out.println("PORT " + server.server.port());
         System.out.flush();
         server.server.awaitTermination();

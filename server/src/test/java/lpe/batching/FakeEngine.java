@@ -41,6 +41,11 @@ public final class FakeEngine implements Engine {
         }
     }
 
+    /** Drops the recorded batches (a long-running fake server, e.g. the soak, would otherwise hold them all). */
+    public void forgetBatches() {
+        batches.clear();
+    }
+
     @Override
     public ModelShape shape() {
         return shape;
