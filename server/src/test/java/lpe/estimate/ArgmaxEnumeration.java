@@ -13,10 +13,13 @@ import lpe.engine.Output;
  * (no input limit: unlike {@link ExactEnumeration} this is for the development suite's generator and tests, not for
  * users). Inputs are numbered in mixed radix, the last position fastest ({@link #input}). Per token: p summed in
  * compensated (Kahan) double, and the mass of the inputs where the token's logit lies within {@code tieGap} of
- * the top logit while another token's does too (a near tie that another engine may break the other way).
+ * the top logit while another token's does too (a near tie that another engine may break the other way). Per input
+ * gap bucket ({@link #GAPS}): how many inputs, and how much mass, have their top two logits closer than it.
  */
 final class ArgmaxEnumeration {
     static final int BATCH = 512;
+    /** The top-two gaps whose inputs are counted. */
+    static final double[] GAPS = {1e-6, 1e-5, 1e-4, 1e-3};
 
     final long inputs;
     final double tieGap;
@@ -24,6 +27,9 @@ final class ArgmaxEnumeration {
     final double[] nearTieMass;
     long nearTieInputs;
     double nearTieTotal;
+    /** Per gap of {@link #GAPS}: the inputs, and their mass, whose top two logits are closer than it. */
+    final long[] inputsBelowGap = new long[GAPS.length];
+    final double[] massBelowGap = new double[GAPS.length];
     /** The argmax of every input, by index, when kept; else null. */
     final int[] argmax;
     /** The top logit minus the runner-up's of every input, by index, when kept; else null. */
@@ -86,6 +92,12 @@ final class ArgmaxEnumeration {
         }
         if (gap != null) {
             gap[(int) index] = logits[top] - second;
+        }
+        for (int g = 0; g < GAPS.length; g++) {
+            if (logits[top] - second < GAPS[g]) {
+                inputsBelowGap[g]++;
+                massBelowGap[g] += probability;
+            }
         }
         if (close > 1) {
             nearTieInputs++;
