@@ -46,8 +46,9 @@ public final class EstimateCommand implements Callable<Integer> {
             description = "Proposal temperature for itgis/mhis (default: chosen by --temperature-rule).")
     Double temperature;
 
-    @Option(names = "--temperature-rule", description = "How an unset temperature is chosen: adaptive (default; "
-            + "ITGIS pilots a grid of temperatures on part of the budget) or paper-table (the paper's table).")
+    @Option(names = "--temperature-rule", description = "How an unset temperature is chosen: adaptive (pilots a grid of"
+            + " temperatures on part of the budget; default of itgis-ce and auto) or paper-table (the paper's table;"
+            + " default of itgis and mhis).")
     String temperatureRule;
 
     @Option(names = "--defensive-share", description = "itgis/mhis: alpha, the share of samples drawn from the "
@@ -152,7 +153,8 @@ public final class EstimateCommand implements Callable<Integer> {
         }
         return new Tuning(defensiveShare != null ? defensiveShare : Tuning.DEFAULT_DEFENSIVE_SHARE,
                 pilotFraction != null ? pilotFraction : Tuning.DEFAULT_PILOT_FRACTION,
-                "paper-table".equals(temperatureRule));
+                "paper-table".equals(temperatureRule) ? Tuning.Rule.PAPER_TABLE
+                        : "adaptive".equals(temperatureRule) ? Tuning.Rule.ADAPTIVE : Tuning.Rule.METHOD_DEFAULT);
     }
 
     private Estimator estimator() {

@@ -5,7 +5,7 @@ import lpe.dist.InputDistribution;
 /**
  * One question: p = P_{x~D}[behaviour(M(x), target)], with a budget (samples or model calls, per method) and a
  * seed. {@code temperature} is the method's proposal temperature (ITGIS/MHIS); NaN means "choose by the rule"
- * ({@link Tuning#paperTemperatures()} says which rule). {@code tuning} holds the importance-sampling methods' other
+ * ({@link Tuning#temperatureRule()} says which rule). {@code tuning} holds the importance-sampling methods' other
  * settings.
  */
 public record EstimationProblem(InputDistribution distribution, int target, Behavior behavior, int budget,

@@ -8,13 +8,20 @@ package lpe.estimate;
  *     about 1/α times plain sampling's) and gives the zero-hit upper bound.
  * @param pilotFraction share of the budget the adaptive temperature rule spends on pilots, in (0, 0.5]; counted in
  *     the budget.
- * @param paperTemperatures choose an unspecified temperature from the paper's table (by preset name) instead of
- *     the adaptive rule
+ * @param temperatureRule how an unspecified temperature is chosen
  */
-public record Tuning(double defensiveShare, double pilotFraction, boolean paperTemperatures) {
+public record Tuning(double defensiveShare, double pilotFraction, Rule temperatureRule) {
+
+    /**
+     * How an unspecified temperature is chosen: the method's default (itgis: the paper's table; itgis-ce and auto:
+     * adaptive, docs/methods.md), the adaptive rule's pilots, or the paper's table.
+     */
+    public enum Rule { METHOD_DEFAULT, ADAPTIVE, PAPER_TABLE }
+
     public static final double DEFAULT_DEFENSIVE_SHARE = 0.1;
     public static final double DEFAULT_PILOT_FRACTION = 0.25;
-    public static final Tuning DEFAULTS = new Tuning(DEFAULT_DEFENSIVE_SHARE, DEFAULT_PILOT_FRACTION, false);
+    public static final Tuning DEFAULTS = new Tuning(DEFAULT_DEFENSIVE_SHARE, DEFAULT_PILOT_FRACTION,
+            Rule.METHOD_DEFAULT);
 
     public Tuning {
         if (!(defensiveShare > 0 && defensiveShare < 1)) {
@@ -23,6 +30,9 @@ public record Tuning(double defensiveShare, double pilotFraction, boolean paperT
         }
         if (!(pilotFraction > 0 && pilotFraction <= 0.5)) {
             throw new IllegalArgumentException("pilot_fraction must be in (0, 0.5], got " + pilotFraction);
+        }
+        if (temperatureRule == null) {
+            throw new IllegalArgumentException("the temperature rule must be given (Rule.METHOD_DEFAULT for the default)");
         }
     }
 }

@@ -42,7 +42,8 @@ public record JobSpec(
     public Tuning tuning() {
         return new Tuning(defensiveShare == null ? Tuning.DEFAULT_DEFENSIVE_SHARE : defensiveShare,
                 pilotFraction == null ? Tuning.DEFAULT_PILOT_FRACTION : pilotFraction,
-                PAPER_TABLE.equals(temperatureRule));
+                PAPER_TABLE.equals(temperatureRule) ? Tuning.Rule.PAPER_TABLE
+                        : ADAPTIVE.equals(temperatureRule) ? Tuning.Rule.ADAPTIVE : Tuning.Rule.METHOD_DEFAULT);
     }
 
     /** The names of the fields (as in the proto) in which {@code other} differs from this spec; the seed optionally. */

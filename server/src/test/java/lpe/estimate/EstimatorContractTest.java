@@ -252,7 +252,7 @@ class EstimatorContractTest {
         assertMessage(() -> new Itgis().run(problem(30, 100, 1), engine, ProgressListener.NONE), "target id 30 is outside the vocabulary [0, 30)");
         assertMessage(() -> new Itgis().run(problem(-1, 100, 1), engine, ProgressListener.NONE), "target id -1 is outside");
         assertMessage(() -> new Mhis().run(problem(3, 31, 1), engine, ProgressListener.NONE), "below the number of MHIS chains (32)");
-        assertMessage(() -> Estimators.byName("magic", false), "method 'magic' is unknown; use one of naive, itgis, mhis, qld, gld");
+        assertMessage(() -> Estimators.byName("magic", false), "method 'magic' is unknown; use one of naive, itgis, itgis-ce, mhis, qld, gld, auto");
         assertMessage(() -> Behavior.parse("sample:-1"), "temperature must be in (0, 1e6]");
         EstimationProblem sampling = new EstimationProblem(distribution, 3, new Behavior.Sample(1), 512, 1, 1);
         assertMessage(() -> new Qld().run(sampling, engine, ProgressListener.NONE), "qld extrapolates the argmax behaviour only");

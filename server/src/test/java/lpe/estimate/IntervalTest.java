@@ -124,13 +124,13 @@ class IntervalTest {
 
     @Test
     void tuningRefusesOutOfRangeSettingsNamingTheField() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Tuning(0, 0.25, false)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Tuning(0, 0.25, Tuning.Rule.METHOD_DEFAULT)).getMessage()
                 .contains("defensive_share (α) must be in (0, 1), got 0.0"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Tuning(1, 0.25, false)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Tuning(1, 0.25, Tuning.Rule.METHOD_DEFAULT)).getMessage()
                 .contains("defensive_share"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Tuning(0.1, 0.6, false)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Tuning(0.1, 0.6, Tuning.Rule.METHOD_DEFAULT)).getMessage()
                 .contains("pilot_fraction must be in (0, 0.5], got 0.6"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Tuning(0.1, 0, false)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Tuning(0.1, 0, Tuning.Rule.METHOD_DEFAULT)).getMessage()
                 .contains("pilot_fraction"));
     }
 }

@@ -52,10 +52,11 @@ class MethodComparisonProbe {
             }
             int budget = Integer.getInteger("budget", 1 << 14);
             int seeds = Integer.getInteger("seeds", 20);
-            Tuning table = new Tuning(0.1, 0.25, true);
+            Tuning table = new Tuning(0.1, 0.25, Tuning.Rule.PAPER_TABLE);
+            Tuning adaptive = new Tuning(0.1, 0.25, Tuning.Rule.ADAPTIVE);
             record Arm(String name, Estimator estimator, Tuning tuning) {}
             List<Arm> arms = List.of(
-                    new Arm("itgis adaptive", new Itgis(), Tuning.DEFAULTS),
+                    new Arm("itgis adaptive", new Itgis(), adaptive),
                     new Arm("itgis table (T=1)", new Itgis(), table),
                     new Arm("itgis-ce adaptive", new Itgis(true), Tuning.DEFAULTS),
                     new Arm("mhis table (T=1.5)", new Mhis(), Tuning.DEFAULTS),
