@@ -81,8 +81,9 @@ class EstimateCommandsTest {
         CliRun first = CliRun.of(args);
         assertEquals(0, first.exit(), first.err());
         JsonObject json = first.json();
-        assertEquals(new TreeSet<>(Set.of("method", "target", "estimate", "std_error", "ci95", "ess", "forward_passes",
-                "backward_passes", "seconds", "seed")), new TreeSet<>(json.keySet()));
+        assertEquals(new TreeSet<>(Set.of("method", "target", "estimate", "std_error", "ci95", "interval_kind",
+                "upper_bound_only", "ess", "forward_passes", "backward_passes", "seconds", "seed")),
+                new TreeSet<>(json.keySet()));
         assertEquals("itgis", json.get("method").getAsString());
         assertEquals(300, json.getAsJsonObject("target").get("id").getAsInt());
         assertEquals(new ModelReader().read(model).vocabulary().token(300),
@@ -104,7 +105,7 @@ class EstimateCommandsTest {
         String m = model.toString();
         String s = spec.toString();
         assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "magic"),
-                "--method: method 'magic' is unknown; use one of naive, itgis, mhis, qld, gld");
+                "--method: method 'magic' is unknown; use one of naive, itgis, itgis-ce, mhis, qld, gld, auto");
         assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "naive", "--budget", "0"),
                 "budget must be a positive number of samples, got 0");
         assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "naive", "--budget", "-3"),
