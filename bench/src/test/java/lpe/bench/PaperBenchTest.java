@@ -109,7 +109,7 @@ class PaperBenchTest {
     void anUnknownMethodIsAOneLineError() {
         BenchRun run = BenchRun.of(args(dir.resolve("r.jsonl"), "--methods", "naive,nope"));
         assertTrue(run.oneLineError().startsWith("lpe bench paper: --methods: unknown method 'nope'; the server accepts"
-                + " naive, itgis, mhis, qld, gld"), run.err());
+                + " naive, itgis, itgis-ce, mhis, qld, gld, auto"), run.err());
     }
 
     @Test
