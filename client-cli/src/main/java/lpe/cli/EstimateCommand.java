@@ -139,22 +139,22 @@ public final class EstimateCommand implements Callable<Integer> {
 
     /** The tuning options, each checked and named when out of range. */
     private Tuning tuning() {
-        if (defensiveShare != null && !(defensiveShare > 0 && defensiveShare < 1)) {
-            throw new ParameterException(spec.commandLine(), "--defensive-share: must be in (0, 1), got "
-                    + defensiveShare);
+        String share = defensiveShare == null ? null : Tuning.defensiveShareProblem(defensiveShare);
+        if (share != null) {
+            throw new ParameterException(spec.commandLine(), "--defensive-share: " + share);
         }
-        if (pilotFraction != null && !(pilotFraction > 0 && pilotFraction <= 0.5)) {
-            throw new ParameterException(spec.commandLine(), "--pilot-fraction: must be in (0, 0.5], got "
-                    + pilotFraction);
+        String pilots = pilotFraction == null ? null : Tuning.pilotFractionProblem(pilotFraction);
+        if (pilots != null) {
+            throw new ParameterException(spec.commandLine(), "--pilot-fraction: " + pilots);
         }
-        if (temperatureRule != null && !temperatureRule.equals("adaptive") && !temperatureRule.equals("paper-table")) {
-            throw new ParameterException(spec.commandLine(), "--temperature-rule: '" + temperatureRule
-                    + "' is unknown; use adaptive or paper-table");
+        Tuning.Rule rule;
+        try {
+            rule = Tuning.Rule.parse(temperatureRule);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--temperature-rule: " + e.getMessage(), e);
         }
         return new Tuning(defensiveShare != null ? defensiveShare : Tuning.DEFAULT_DEFENSIVE_SHARE,
-                pilotFraction != null ? pilotFraction : Tuning.DEFAULT_PILOT_FRACTION,
-                "paper-table".equals(temperatureRule) ? Tuning.Rule.PAPER_TABLE
-                        : "adaptive".equals(temperatureRule) ? Tuning.Rule.ADAPTIVE : Tuning.Rule.METHOD_DEFAULT);
+                pilotFraction != null ? pilotFraction : Tuning.DEFAULT_PILOT_FRACTION, rule);
     }
 
     private Estimator estimator() {

@@ -4,6 +4,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import java.util.Locale;
+import lpe.api.ProtoMapper;
+import lpe.jobs.TargetEstimate;
 import lpe.v1.Estimate;
 import lpe.v1.Job;
 
@@ -67,22 +69,7 @@ final class JobJson {
 
     /** The in-process estimate {@code e} of {@code target} as the server would send it. */
     static Estimate toProto(lpe.estimate.Estimate e, TargetToken target) {
-        return Estimate.newBuilder()
-                .setMethod(e.method())
-                .setTarget(lpe.v1.Target.newBuilder().setId(target.id()).setToken(target.token()))
-                .setEstimate(e.estimate())
-                .setStdError(e.stdError())
-                .setCi95Low(e.ci95Low())
-                .setCi95High(e.ci95High())
-                .setIntervalKind(lpe.v1.IntervalKind.valueOf("INTERVAL_KIND_" + e.intervalKind().name()))
-                .setUpperBoundOnly(e.upperBoundOnly())
-                .setEss(e.ess())
-                .setSamples(e.samples())
-                .setForwardPasses(e.forwardPasses())
-                .setBackwardPasses(e.backwardPasses())
-                .setSeconds(e.seconds())
-                .setSeed(e.seed())
-                .build();
+        return ProtoMapper.toProto(new TargetEstimate(target.id(), target.token(), e));
     }
 
     /** queued, running, succeeded, failed, cancelled, interrupted. */

@@ -18,7 +18,7 @@ import lpe.v1.Target;
 import lpe.v1.TargetRef;
 
 /** Converts between the lpe.v1 messages and the server's records. */
-final class ProtoMapper {
+public final class ProtoMapper {
     private ProtoMapper() {}
 
     /** The spec as stored; targets by id become {@code id:N}; {@code seed} is the one the job will use. */
@@ -121,7 +121,8 @@ final class ProtoMapper {
         return b.build();
     }
 
-    static lpe.v1.Estimate toProto(TargetEstimate t) {
+    /** A target's estimate as the API sends it (also what the CLI prints for an in-process run). */
+    public static lpe.v1.Estimate toProto(TargetEstimate t) {
         Estimate e = t.estimate();
         return lpe.v1.Estimate.newBuilder()
                 .setMethod(e.method())

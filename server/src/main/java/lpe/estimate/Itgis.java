@@ -268,7 +268,7 @@ public final class Itgis implements Estimator {
             if (gamma == 0) {
                 return logQ;
             }
-            double logNorm = -logSumExp(logQ);
+            double logNorm = -LogMath.logSumExp(logQ);
             double logTotal = hitTotal.logSum();
             for (int v = 0; v < logQ.length; v++) {
                 double itgis = logQ[v] + logNorm;
@@ -286,19 +286,9 @@ public final class Itgis implements Estimator {
             for (int i = 0; i < row.length; i++) {
                 Support support = setup.supports()[i];
                 if (!support.isFixed()) {
-                    hitMass[i][indexOf(support, row[i])].add(logContribution);
+                    hitMass[i][setup.problem().distribution().position(i).indexOf(row[i])].add(logContribution);
                 }
             }
-        }
-
-        private static int indexOf(Support support, int id) {
-            int[] ids = support.ids();
-            for (int v = 0; v < ids.length; v++) {
-                if (ids[v] == id) {
-                    return v;
-                }
-            }
-            throw new IllegalStateException("token " + id + " is not in the position's support");
         }
 
         /**
@@ -351,18 +341,6 @@ public final class Itgis implements Estimator {
         }
     }
 
-    private static double logSumExp(double[] x) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : x) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (double v : x) {
-            sum += Math.exp(v - max);
-        }
-        return max + Math.log(sum);
-    }
-
     private static double logAddExp(double a, double b) {
         double max = Math.max(a, b);
         return max == Double.NEGATIVE_INFINITY ? max : max + Math.log(Math.exp(a - max) + Math.exp(b - max));
@@ -373,13 +351,7 @@ public final class Itgis implements Estimator {
      * importance weight. At α = 0 it is log q − log p, plain importance sampling.
      */
     static double mixtureLogDensityRatio(double alpha, double logQOverP) {
-        if (alpha <= 0) {
-            return logQOverP;
-        }
-        double a = Math.log(alpha);
-        double b = Math.log1p(-alpha) + logQOverP;
-        double max = Math.max(a, b);
-        return max + Math.log(Math.exp(a - max) + Math.exp(b - max));
+        return alpha <= 0 ? logQOverP : logAddExp(Math.log(alpha), Math.log1p(-alpha) + logQOverP);
     }
 
     /** Log-space sums of the weights and of the per-sample values y = w·value, the hits and the rows drawn from p. */

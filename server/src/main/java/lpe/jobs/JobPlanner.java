@@ -10,6 +10,7 @@ import java.util.Set;
 import lpe.dist.InputDistribution;
 import lpe.estimate.Behavior;
 import lpe.estimate.Estimator;
+import lpe.estimate.Tuning;
 import lpe.jobs.InvalidRequestException.Violation;
 import lpe.model.Vocabulary;
 
@@ -66,16 +67,18 @@ public final class JobPlanner {
         if (spec.temperature() != null && !(spec.temperature() > 0 && spec.temperature() < 1e6)) {
             bad.add(new Violation("spec.temperature", "must be positive and finite, got " + spec.temperature()));
         }
-        if (spec.defensiveShare() != null && !(spec.defensiveShare() > 0 && spec.defensiveShare() < 1)) {
-            bad.add(new Violation("spec.defensive_share", "must be in (0, 1), got " + spec.defensiveShare()));
+        String share = spec.defensiveShare() == null ? null : Tuning.defensiveShareProblem(spec.defensiveShare());
+        if (share != null) {
+            bad.add(new Violation("spec.defensive_share", share));
         }
-        if (spec.pilotFraction() != null && !(spec.pilotFraction() > 0 && spec.pilotFraction() <= 0.5)) {
-            bad.add(new Violation("spec.pilot_fraction", "must be in (0, 0.5], got " + spec.pilotFraction()));
+        String pilots = spec.pilotFraction() == null ? null : Tuning.pilotFractionProblem(spec.pilotFraction());
+        if (pilots != null) {
+            bad.add(new Violation("spec.pilot_fraction", pilots));
         }
-        String rule = spec.temperatureRule();
-        if (rule != null && !rule.isEmpty() && !rule.equals(JobSpec.ADAPTIVE) && !rule.equals(JobSpec.PAPER_TABLE)) {
-            bad.add(new Violation("spec.temperature_rule",
-                    "'" + rule + "' is unknown; use " + JobSpec.ADAPTIVE + " or " + JobSpec.PAPER_TABLE));
+        try {
+            Tuning.Rule.parse(spec.temperatureRule());
+        } catch (IllegalArgumentException e) {
+            bad.add(new Violation("spec.temperature_rule", e.getMessage()));
         }
         Behavior behavior = null;
         try {

@@ -25,9 +25,6 @@ public record JobSpec(
         Double defensiveShare,
         Double pilotFraction,
         String temperatureRule) {
-    public static final String PAPER_TABLE = "paper-table";
-    public static final String ADAPTIVE = "adaptive";
-
     public JobSpec {
         targets = List.copyOf(targets);
     }
@@ -42,8 +39,7 @@ public record JobSpec(
     public Tuning tuning() {
         return new Tuning(defensiveShare == null ? Tuning.DEFAULT_DEFENSIVE_SHARE : defensiveShare,
                 pilotFraction == null ? Tuning.DEFAULT_PILOT_FRACTION : pilotFraction,
-                PAPER_TABLE.equals(temperatureRule) ? Tuning.Rule.PAPER_TABLE
-                        : ADAPTIVE.equals(temperatureRule) ? Tuning.Rule.ADAPTIVE : Tuning.Rule.METHOD_DEFAULT);
+                Tuning.Rule.parse(temperatureRule));
     }
 
     /** The names of the fields (as in the proto) in which {@code other} differs from this spec; the seed optionally. */
