@@ -106,6 +106,12 @@ class EstimateCommandsTest {
         String s = spec.toString();
         assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "magic"),
                 "--method: method 'magic' is unknown; use one of naive, itgis, itgis-ce, mhis, qld, gld, auto");
+        assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "itgis",
+                "--defensive-share", "1"), "--defensive-share: must be in (0, 1), got 1.0");
+        assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "itgis",
+                "--pilot-fraction", "0.6"), "--pilot-fraction: must be in (0, 0.5], got 0.6");
+        assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "itgis",
+                "--temperature-rule", "table"), "--temperature-rule: 'table' is unknown; use adaptive or paper-table");
         assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "naive", "--budget", "0"),
                 "budget must be a positive number of samples, got 0");
         assertError(CliRun.of("estimate", "--model", m, "--dist", s, "--target", "id:300", "--method", "naive", "--budget", "-3"),
