@@ -5,7 +5,7 @@
 # included (41 MB), so the pack is made small:
 #   - a jlink'd Java 25 (the modules the CLI uses) with its native libraries stripped;
 #   - the bench (or CLI) module's runtime jars, without the PostgreSQL driver (GPU runs use
-#     SQLite stores), compile-time annotation jars, the DJL/PyTorch natives, Netty, the report's PDF/PNG libraries and the Apache
+#     SQLite stores), compile-time annotation jars, the DJL/PyTorch natives, the report's PDF/PNG libraries and the Apache
 #     commons archive/IO/codec libraries (unused by `lpe bench server`); only the Linux x86-64 natives of sqlite-jdbc,
 #     the tokenizers and JNA, stripped; the third-party classes without their debug attributes (StripDebug.java;
 #     lpe's own keep them, for stack traces);
@@ -21,7 +21,7 @@ export PATH="$JAVA_HOME/bin:$PATH"
 out=build/gpu-server
 rm -rf "$out" "$out.tar.xz" build/gpu-server-jars
 mkdir -p "$out/lib" build/gpu-server-jars
-skip='postgresql-|checker-qual|error_prone|j2objc|jsr305|pytorch-native-cpu|pytorch-jni|pytorch-engine|grpc-netty-shaded|pdfbox|fontbox|xchart|graphics2d|VectorGraphics2D|animated-gif|commons-compress|commons-io|commons-codec'
+skip='postgresql-|checker-qual|error_prone|j2objc|jsr305|pytorch-native-cpu|pytorch-jni|pytorch-engine|pdfbox|fontbox|xchart|graphics2d|VectorGraphics2D|animated-gif|commons-compress|commons-io|commons-codec'
 # LPE_PACK: the modules whose jars and runtime classpath are packed, e.g. "bench" (lpe bench: bench-*.sh),
 # "client-cli" (the CLI: ground-truth.sh) or "bench client-cli" (both, for a session that counts ground truth and
 # runs lpe bench paper; their classpaths overlap, so the union is only the CLI's jar larger than bench alone)
