@@ -32,6 +32,11 @@ public record Job(
         return new Job(id, requestId, spec, state, reason, newProgress, results, createdAt, startedAt, endedAt);
     }
 
+    /** Queued again to resume (after a restart): not started, its last progress snapshot kept. */
+    public Job requeued() {
+        return new Job(id, requestId, spec, JobState.QUEUED, "", progress, List.of(), createdAt, null, null);
+    }
+
     public Job succeeded(List<TargetEstimate> estimates, Instant now) {
         return new Job(id, requestId, spec, JobState.SUCCEEDED, "", progress, estimates, createdAt, startedAt, now);
     }

@@ -1,6 +1,7 @@
 package lpe.jobs;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,8 +11,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import lpe.batching.Batcher;
 import lpe.batching.JobCancelledException;
+import lpe.estimate.Checkpoints;
 import lpe.estimate.Estimate;
 import lpe.estimate.EstimationProblem;
+import lpe.estimate.ProgressListener;
+import lpe.estimate.UnusableCheckpointException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +26,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Several targets run one estimator each with the job's seed: methods whose rows do not depend on the target
  * (naive sampling, QLD/GLD activations) then ask for identical rows, which the batcher runs once.
+ *
+ * <p>Checkpoints: each target's estimator saves its state when asked ({@link Checkpoints}), at least
+ * {@link JobsConfig#checkpointEvery()} apart and at least {@value #SAVE_COST_BOUND} times as long as its last save
+ * took (so saving costs at most 2% of the run); every save writes the progress snapshot and every target's latest
+ * state in one store update ({@link JobCheckpoint}). A run given saved states resumes each target from its own; a
+ * state the estimator cannot use is logged and that target starts again from the beginning, which gives the same
+ * estimate.
  */
 final class JobRun {
     private static final Logger log = LoggerFactory.getLogger(JobRun.class);
     private static final long PUBLISH_EVERY_NANOS = 200_000_000L;
     private static final long PERSIST_EVERY_NANOS = 1_000_000_000L;
+    /** A target's next checkpoint waits at least this many times as long as its last save took. */
+    private static final int SAVE_COST_BOUND = 50;
 
     final String id;
     final JobPlan plan;
@@ -37,6 +50,10 @@ final class JobRun {
     private final List<Consumer<Job>> watchers = new CopyOnWriteArrayList<>();
     private final long[] samplesDone;
     private final TargetEstimate[] current;
+    private final long checkpointEveryNanos;
+    /** Each target's latest saved state (at first, the states resumed from); null where none. */
+    private final byte[][] states;
+    private final long[] nextCheckpointNanos;
     private volatile Thread mainThread;
     private boolean detached;
     private Job job;
@@ -44,8 +61,12 @@ final class JobRun {
     private long lastPublishNanos;
     private long lastPersistNanos;
 
-    /** {@code onFinal} is told each final state this run reaches (once). */
-    JobRun(Job job, JobPlan plan, JobStore store, Clock clock, Consumer<JobState> onFinal) {
+    /**
+     * {@code states}: each target's saved state to resume from (null: start from the beginning); {@code onFinal} is
+     * told each final state this run reaches (once).
+     */
+    JobRun(Job job, JobPlan plan, byte[][] states, JobStore store, Clock clock, Duration checkpointEvery,
+            Consumer<JobState> onFinal) {
         this.id = job.id();
         this.job = job;
         this.plan = plan;
@@ -54,6 +75,9 @@ final class JobRun {
         this.onFinal = onFinal;
         this.samplesDone = new long[plan.targets().size()];
         this.current = new TargetEstimate[plan.targets().size()];
+        this.states = states == null ? new byte[plan.targets().size()][] : states.clone();
+        this.checkpointEveryNanos = checkpointEvery.toNanos();
+        this.nextCheckpointNanos = new long[plan.targets().size()];
     }
 
     /** The thread that runs this job, interrupted by {@link #stopWork} while the job is queued. */
@@ -76,6 +100,7 @@ final class JobRun {
             return false;
         }
         startNanos = System.nanoTime();
+        Arrays.fill(nextCheckpointNanos, startNanos + checkpointEveryNanos);
         change(job.withState(JobState.RUNNING, "", clock.instant()), "started");
         return true;
     }
@@ -137,7 +162,64 @@ final class JobRun {
         EstimationProblem problem = new EstimationProblem(plan.distribution(), target.id(), plan.behavior(),
                 Math.toIntExact(spec.budget()), spec.temperature() == null ? Double.NaN : spec.temperature(),
                 spec.seed(), spec.tuning());
-        return plan.estimator().run(problem, engine, (done, budget, partial) -> progress(i, done, partial));
+        ProgressListener listener = (done, budget, partial) -> progress(i, done, partial);
+        byte[] restored = restoredState(i);
+        if (restored != null) {
+            try {
+                return plan.estimator().run(problem, engine, listener, checkpoints(i, restored));
+            } catch (UnusableCheckpointException e) {
+                log.warn("job={} target={} cannot resume from its checkpoint ({}); it starts again", id, i,
+                        e.getMessage());
+            }
+        }
+        return plan.estimator().run(problem, engine, listener, checkpoints(i, null));
+    }
+
+    private synchronized byte[] restoredState(int target) {
+        return states[target];
+    }
+
+    /** Target {@code target}'s checkpoints: {@code restored} to resume from, saves when due. */
+    private Checkpoints checkpoints(int target, byte[] restored) {
+        return new Checkpoints() {
+            @Override
+            public byte[] restored() {
+                return restored;
+            }
+
+            @Override
+            public boolean due() {
+                return checkpointEveryNanos > 0 && System.nanoTime() >= nextCheckpointNanos[target];
+            }
+
+            @Override
+            public void save(byte[] state) {
+                JobRun.this.save(target, state);
+            }
+        };
+    }
+
+    /**
+     * Stores the progress snapshot with every target's latest state, {@code state} as target {@code target}'s, in one
+     * update. The time it took (waiting for other targets' saves included) spaces out this target's next one.
+     */
+    private void save(int target, byte[] state) {
+        long begin = System.nanoTime();
+        synchronized (this) {
+            if (job.state().isFinal() || detached) {
+                return;
+            }
+            states[target] = state;
+            job = job.withProgress(progressNow(begin));
+            try {
+                store.update(job, JobCheckpoint.encode(states));
+                lastPersistNanos = begin;
+            } catch (StoreUnavailableException e) {
+                log.error("job={} state={} checkpoint not stored: {}", id, job.state(), e.getMessage());
+            }
+        }
+        long end = System.nanoTime();
+        nextCheckpointNanos[target] = end + Math.max(checkpointEveryNanos, SAVE_COST_BOUND * (end - begin));
     }
 
     private synchronized void attach(Batcher.Participant engine) {

@@ -19,6 +19,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import lpe.batching.JobCancelledException;
+import lpe.estimate.UnusableCheckpointException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * and watches of the jobs queued or running from their runs, and of the others from the store. A request id accepted
  * once returns that job again.
  *
- * <p>After a restart ({@link #recover()}), queued jobs start again and running ones are marked interrupted: estimators
- * keep no resumable state, so the last progress snapshot is reported, not resumed from. A graceful stop
- * ({@link #close()}) leaves the store as a kill does, so both restart the same way.
+ * <p>After a restart ({@link #recover()}), every unfinished job is resumed ({@link #resume(Job)}): queued ones start,
+ * running ones continue from their last checkpoint and finish with the estimate an uninterrupted run gives. A graceful
+ * stop ({@link #close()}) leaves the store as a kill does, so both restart the same way.
  */
 @Singleton
 public final class JobRunner implements AutoCloseable {
@@ -105,7 +106,7 @@ public final class JobRunner implements AutoCloseable {
                         Progress.none(spec.budget() * spec.targets().size()), List.of(), clock.instant(), null, null);
                 store.insert(job);
                 JobRun.logState(job, "submitted");
-                return start(job, plan);
+                return start(job, plan, null);
             }
         } catch (RuntimeException e) {
             models.release(plan.model().name());
@@ -191,32 +192,49 @@ public final class JobRunner implements AutoCloseable {
         return active.size();
     }
 
-    /**
-     * After a restart on the same store: queued jobs start again; jobs that were running are marked interrupted,
-     * with their last progress snapshot kept.
-     */
+    /** After a restart on the same store: every job queued or running is resumed ({@link #resume(Job)}). */
     public void recover() {
         for (Job job : store.unfinished()) {
-            if (job.state() == JobState.QUEUED) {
-                try {
-                    start(job, planner.plan(planner.checkShape(job.spec())));
-                    log.info("job={} state=QUEUED requeued after restart", job.id());
-                } catch (RuntimeException e) {
-                    Job failed = job.withState(JobState.FAILED, "could not be requeued after a restart: " + e.getMessage(),
-                            clock.instant());
-                    store.update(failed);
-                    JobRun.logState(failed, "recover");
-                }
-            } else {
-                Progress p = job.progress();
-                Job interrupted = job.withState(JobState.INTERRUPTED, "the server stopped while the job was running"
-                        + " (last snapshot: " + p.samplesDone() + " of " + p.budget() + " samples); resubmit to rerun it",
-                        clock.instant());
-                store.update(interrupted);
-                finished.get(JobState.INTERRUPTED).increment();
-                JobRun.logState(interrupted, "recover");
-            }
+            resume(job);
         }
+    }
+
+    /**
+     * Runs an unfinished job of the store here: queued again, it continues from its last checkpoint when it has one
+     * (each target's estimator from its saved state), else from the beginning; either way it finishes with the
+     * estimate an uninterrupted run gives. A job that can no longer be planned (its model gone) fails, saying why.
+     * Returns the job as it is now.
+     */
+    public Job resume(Job job) {
+        JobPlan plan;
+        try {
+            plan = planner.plan(planner.checkShape(job.spec()));
+        } catch (RuntimeException e) {
+            Job failed = job.withState(JobState.FAILED, "could not be requeued after a restart: " + e.getMessage(),
+                    clock.instant());
+            store.update(failed);
+            JobRun.logState(failed, "recover");
+            return failed;
+        }
+        byte[][] states = null;
+        try {
+            states = store.checkpoint(job.id())
+                    .map(bytes -> JobCheckpoint.decode(bytes, plan.targets().size()))
+                    .orElse(null);
+        } catch (UnusableCheckpointException e) {
+            log.warn("job={} cannot resume from its checkpoint ({}); it starts again", job.id(), e.getMessage());
+        } catch (RuntimeException e) {
+            models.release(plan.model().name());
+            throw e;
+        }
+        Job queued = job.requeued();
+        if (job.state() != JobState.QUEUED) {
+            store.update(queued);
+        }
+        long from = job.progress().samplesDone();
+        log.info("job={} state={} {} after restart", job.id(), job.state(), states == null ? "requeued"
+                : "resumes from its checkpoint (last snapshot: " + from + " of " + job.progress().budget() + " samples)");
+        return start(queued, plan, states);
     }
 
     /**
@@ -235,8 +253,9 @@ public final class JobRunner implements AutoCloseable {
         return new NotFoundException("job '" + id + "' is unknown (ListJobs shows the jobs this server knows)");
     }
 
-    private Job start(Job job, JobPlan plan) {
-        JobRun run = new JobRun(job, plan, store, clock, state -> finished.get(state).increment());
+    private Job start(Job job, JobPlan plan, byte[][] states) {
+        JobRun run = new JobRun(job, plan, states, store, clock, config.checkpointEvery(),
+                state -> finished.get(state).increment());
         active.put(job.id(), run);
         queued.incrementAndGet();
         Thread main = Thread.ofVirtual().name("job-" + job.id()).unstarted(() -> execute(run));

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Jobs in an SQLite file (WAL; the default) or a PostgreSQL database: the spec, the state and its reason, the latest
- * progress snapshot, and the results. Every write is one statement, committed before it returns, so a process killed
+ * progress snapshot, the results, and while it is unfinished the job's checkpoint (its estimators' saved states,
+ * written with the progress snapshot in one statement). Every write is one statement, committed before it returns, so a process killed
  * at any point leaves every job either as it was or as it became.
  *
  * <p>Opening checks the store before the server takes a job: an SQLite file must be in an existing directory, pass
@@ -96,16 +97,45 @@ public final class JobStore implements AutoCloseable {
         });
     }
 
+    /** Writes the job's state, progress and results; a final state drops its checkpoint. */
     public synchronized void update(Job job) {
         call("cannot update job " + job.id(), c -> {
             try (PreparedStatement s = c.prepareStatement("""
-                    UPDATE jobs SET state = ?, reason = ?, progress = ?, results = ?, started_at = ?, ended_at = ?
-                    WHERE id = ?""")) {
+                    UPDATE jobs SET state = ?, reason = ?, progress = ?, results = ?, started_at = ?, ended_at = ?"""
+                    + (job.state().isFinal() ? ", checkpoint = NULL" : "") + " WHERE id = ?")) {
                 bindMutable(s, 1, job);
                 setTime(s, 5, job.startedAt());
                 setTime(s, 6, job.endedAt());
                 s.setString(7, job.id());
                 return s.executeUpdate();
+            }
+        });
+    }
+
+    /** Writes the job as {@link #update} does and its checkpoint with it, in one statement. */
+    public synchronized void update(Job job, byte[] checkpoint) {
+        call("cannot update job " + job.id(), c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    UPDATE jobs SET state = ?, reason = ?, progress = ?, results = ?, started_at = ?, ended_at = ?,
+                                    checkpoint = ? WHERE id = ?""")) {
+                bindMutable(s, 1, job);
+                setTime(s, 5, job.startedAt());
+                setTime(s, 6, job.endedAt());
+                s.setBytes(7, checkpoint);
+                s.setString(8, job.id());
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    /** The checkpoint stored with the job of this id, if it has one. */
+    public synchronized Optional<byte[]> checkpoint(String id) {
+        return call("cannot read the checkpoint of job " + id, c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT checkpoint FROM jobs WHERE id = ?")) {
+                s.setString(1, id);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next() ? Optional.ofNullable(r.getBytes(1)) : Optional.empty();
+                }
             }
         });
     }

@@ -199,7 +199,7 @@ class JobRunnerTest {
     }
 
     @Test
-    void afterARestartRunningJobsAreInterruptedAndQueuedOnesRun() throws Exception {
+    void afterARestartRunningJobsResumeAndQueuedOnesRun() throws Exception {
         // What a killed server leaves in its store: a finished job, a running one with a snapshot, a queued one.
         Instant t = Instant.parse("2026-01-01T00:00:00Z");
         Estimate old = direct(2, 64, 3);
@@ -216,10 +216,9 @@ class JobRunnerTest {
         }
         try (JobsFixture g = new JobsFixture(dir, 0, 1, 4)) {
             g.runner.recover();
-            Job interrupted = g.runner.get("running");
-            assertEquals(JobState.INTERRUPTED, interrupted.state());
-            assertTrue(interrupted.reason().contains("server stopped while the job was running (last snapshot: 320 of"
-                    + " 1000 samples)"), interrupted.reason());
+            Job resumed = g.await("running"); // no checkpoint: it runs again from the beginning
+            assertEquals(JobState.SUCCEEDED, resumed.state());
+            assertSameEstimate(direct(1, 1000, 1), resumed.results().getFirst().estimate());
             Job requeued = g.await("queued");
             assertEquals(JobState.SUCCEEDED, requeued.state());
             assertSameEstimate(direct(3, 96, 2), requeued.results().getFirst().estimate());
@@ -244,7 +243,10 @@ class JobRunnerTest {
         }
         try (JobsFixture g = new JobsFixture(dir, 0, 1, 4)) {
             g.runner.recover();
-            assertEquals(JobState.INTERRUPTED, g.runner.get(runningId).state());
+            assertEquals(JobState.QUEUED, g.runner.get(queuedId).state(), "behind the resumed job");
+            assertTrue(List.of(JobState.QUEUED, JobState.RUNNING).contains(g.runner.get(runningId).state()),
+                    "the running job resumes");
+            g.runner.cancel(runningId);
             Job requeued = g.await(queuedId);
             assertEquals(JobState.SUCCEEDED, requeued.state());
             assertSameEstimate(direct(3, 96, 2), requeued.results().getFirst().estimate());

@@ -1,0 +1,3 @@
+-- The saved estimator states of a queued or running job (encoded by lpe.jobs.JobCheckpoint; NULL: none, and once
+-- the job is final), written in the same UPDATE as its progress snapshot.
+ALTER TABLE jobs ADD COLUMN checkpoint BLOB;
