@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code lpe serve}: the gRPC estimation server. Models are directory names under {@code --model-root}; jobs live in
  * the store {@code --store} (an SQLite file, or a PostgreSQL database), which a restarted server picks up (finished results kept, queued jobs rerun,
- * running ones marked interrupted). SIGTERM / Ctrl-C shut it down gracefully.
+ * running ones resumed from their last checkpoint). SIGTERM / Ctrl-C shut it down gracefully.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gRPC estimation server.")
 public final class ServeCommand implements Callable<Integer> {
@@ -90,6 +90,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Longest wait for other jobs' rows before a batch runs (default ${DEFAULT-VALUE}).")
     long batchDelayMillis;
 
+    @Option(names = "--checkpoint-ms", defaultValue = "5000", description = "Least time between two saves of a"
+            + " running job's estimator states, from which it resumes after a crash (default ${DEFAULT-VALUE}; 0: no"
+            + " checkpoints, a running job then starts again from the beginning after a crash).")
+    long checkpointMillis;
+
     @Mixin
     EngineOptions engine;
 
@@ -103,8 +108,12 @@ public final class ServeCommand implements Callable<Integer> {
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException("--model-root " + root + " is not a directory");
         }
+        if (checkpointMillis < 0) {
+            throw new IllegalArgumentException("--checkpoint-ms must be >= 0 (0: no checkpoints), got "
+                    + checkpointMillis);
+        }
         JobsConfig jobs = new JobsConfig(root, storeLocation(home), maxRunning, maxQueued, maxBudget,
-                new BatcherConfig(batchRows, Duration.ofMillis(batchDelayMillis)));
+                new BatcherConfig(batchRows, Duration.ofMillis(batchDelayMillis)), Duration.ofMillis(checkpointMillis));
         ServerConfig config = new ServerConfig(port, metricsPort(), token(), tlsCertificate, tlsKey, preload, bind);
         JobStore openedStore;
         try {

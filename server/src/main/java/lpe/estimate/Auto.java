@@ -20,6 +20,18 @@ public final class Auto implements Estimator {
     private static final byte ITGIS_PHASE = 1;
     private static final byte MHIS_PHASE = 2;
 
+    private final Mhis mhis;
+
+    /** With MHIS's default chains and burn-in. */
+    public Auto() {
+        this(new Mhis());
+    }
+
+    /** With {@code mhis} for the case where the pilots find too few hits. */
+    public Auto(Mhis mhis) {
+        this.mhis = mhis;
+    }
+
     @Override
     public String name() {
         return "auto";
@@ -38,10 +50,10 @@ public final class Auto implements Estimator {
             }
         }
         long pilots = (long) Math.floor(problem.tuning().pilotFraction() * problem.budget());
-        int rest = (int) Math.max(Mhis.DEFAULT_CHAINS, problem.budget() - pilots);
+        int rest = (int) Math.max(mhis.chains(), problem.budget() - pilots);
         EstimationProblem mhisProblem = new EstimationProblem(problem.distribution(), problem.target(),
                 problem.behavior(), rest, problem.temperature(), problem.seed(), problem.tuning());
-        Estimate m = new Mhis().run(mhisProblem, engine,
+        Estimate m = mhis.run(mhisProblem, engine,
                 (done, budget, partial) -> progress.update(pilots + done, problem.budget(),
                         renamed(partial, "auto:mhis", pilots, start)), phase(checkpoints, MHIS_PHASE));
         return renamed(m, "auto:mhis", pilots, start);

@@ -72,6 +72,10 @@ public final class Mhis implements Estimator {
         return "mhis";
     }
 
+    int chains() {
+        return chains;
+    }
+
     @Override
     public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress, Checkpoints checkpoints) {
         Checks.validate(problem, engine.shape());
