@@ -9,12 +9,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import lpe.api.LpeServer;
 import lpe.api.RuntimeModule;
 import lpe.api.ServerConfig;
 import lpe.api.ServerModule;
+import lpe.api.TokensFile;
 import lpe.batching.BatcherConfig;
+import lpe.jobs.Caller;
 import lpe.jobs.JobsConfig;
 import lpe.jobs.JobStore;
 import lpe.jobs.ModelLoader;
@@ -63,6 +66,11 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--token-file", description = "File whose first line is the bearer token (instead of --token).")
     Path tokenFile;
+
+    @Option(names = "--tokens-file", description = "File of identities, one a line, name:role:token (role user or"
+            + " admin), instead of --token: a job belongs to the identity that submitted it; users see and cancel"
+            + " their own jobs only, admins every job.")
+    Path tokensFile;
 
     @Option(names = "--tls-cert", description = "PEM certificate chain; with --tls-key, serve TLS.")
     Path tlsCertificate;
@@ -114,7 +122,9 @@ public final class ServeCommand implements Callable<Integer> {
         }
         JobsConfig jobs = new JobsConfig(root, storeLocation(home), maxRunning, maxQueued, maxBudget,
                 new BatcherConfig(batchRows, Duration.ofMillis(batchDelayMillis)), Duration.ofMillis(checkpointMillis));
-        ServerConfig config = new ServerConfig(port, metricsPort(), token(), tlsCertificate, tlsKey, preload, bind);
+        ServerConfig config = tokensFile == null
+                ? new ServerConfig(port, metricsPort(), token(), tlsCertificate, tlsKey, preload, bind)
+                : new ServerConfig(port, metricsPort(), identities(), tlsCertificate, tlsKey, preload, bind);
         JobStore openedStore;
         try {
             openedStore = new JobStore(jobs.store());
@@ -136,6 +146,14 @@ public final class ServeCommand implements Callable<Integer> {
         System.out.flush();
         server.awaitTermination();
         return 0;
+    }
+
+    /** --tokens-file's identities; refused with --token or --token-file. */
+    private Map<String, Caller> identities() {
+        if (tokenFile != null || token != null && !token.isEmpty() && System.getenv("LPE_TOKEN") == null) {
+            throw new IllegalArgumentException("give --tokens-file or --token / --token-file, not both");
+        }
+        return TokensFile.read(tokensFile);
     }
 
     /** --token-file's first line, else --token / $LPE_TOKEN; null when none (no authentication). */

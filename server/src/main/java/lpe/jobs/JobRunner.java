@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * and watches of the jobs queued or running from their runs, and of the others from the store. A request id accepted
  * once returns that job again.
  *
+ * <p>Ownership: a job belongs to the {@link Caller} that submitted it. A user's queries, cancels and watches of another
+ * identity's job answer as for an unknown job (so ids do not leak), its lists hold its own jobs only; an admin sees
+ * every job. The methods without a caller act as an admin.
+ *
  * <p>After a restart ({@link #recover()}), every unfinished job is resumed ({@link #resume(Job)}): queued ones start,
  * running ones continue from their last checkpoint and finish with the estimate an uninterrupted run gives. A graceful
  * stop ({@link #close()}) leaves the store as a kill does, so both restart the same way.
@@ -85,8 +89,16 @@ public final class JobRunner implements AutoCloseable {
      * yet loaded is loaded here, outside every lock: submits for other models, and every other call, go on meanwhile.
      */
     public Job submit(JobSpec spec, String requestId, boolean seedChosen) {
+        return submit(spec, requestId, seedChosen, Caller.ANONYMOUS);
+    }
+
+    /**
+     * As {@link #submit(JobSpec, String, boolean)}, the job owned by {@code caller}. A request id that names a job the
+     * caller cannot see is refused (ALREADY_EXISTS) without naming that job.
+     */
+    public Job submit(JobSpec spec, String requestId, boolean seedChosen, Caller caller) {
         Objects.requireNonNull(requestId, "requestId");
-        Optional<Job> known = known(requestId, spec, seedChosen);
+        Optional<Job> known = known(requestId, spec, seedChosen, caller);
         if (known.isPresent()) {
             return known.get();
         }
@@ -95,7 +107,7 @@ public final class JobRunner implements AutoCloseable {
         JobPlan plan = planner.plan(checked);
         try {
             synchronized (submitLock) {
-                known = known(requestId, spec, seedChosen); // one may have been accepted during the load
+                known = known(requestId, spec, seedChosen, caller); // one may have been accepted during the load
                 if (known.isPresent()) {
                     models.release(plan.model().name());
                     return known.get();
@@ -103,7 +115,8 @@ public final class JobRunner implements AutoCloseable {
                 checkQueueRoom();
                 String id = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
                 Job job = new Job(id, requestId, spec, JobState.QUEUED, "",
-                        Progress.none(spec.budget() * spec.targets().size()), List.of(), clock.instant(), null, null);
+                        Progress.none(spec.budget() * spec.targets().size()), List.of(), clock.instant(), null, null,
+                        caller.name());
                 store.insert(job);
                 JobRun.logState(job, "submitted");
                 return start(job, plan, null);
@@ -118,7 +131,7 @@ public final class JobRunner implements AutoCloseable {
      * The job a request id was already accepted for, if any; refused (ALREADY_EXISTS) naming the differing fields when
      * that job's spec is not {@code spec}.
      */
-    private Optional<Job> known(String requestId, JobSpec spec, boolean seedChosen) {
+    private Optional<Job> known(String requestId, JobSpec spec, boolean seedChosen, Caller caller) {
         if (requestId.isEmpty()) {
             return Optional.empty();
         }
@@ -126,6 +139,10 @@ public final class JobRunner implements AutoCloseable {
             Optional<Job> existing = store.findByRequestId(requestId);
             if (existing.isEmpty()) {
                 return Optional.empty();
+            }
+            if (!caller.sees(existing.get())) {
+                throw new AlreadyExistsException("request_id '" + requestId + "' is already used by another client;"
+                        + " use a new request_id for a new job");
             }
             List<String> differ = existing.get().spec().differences(spec, seedChosen);
             if (!differ.isEmpty()) {
@@ -147,6 +164,19 @@ public final class JobRunner implements AutoCloseable {
     }
 
     public Job get(String id) {
+        return get(id, Caller.ANONYMOUS);
+    }
+
+    /** The job, if {@code caller} may see it; else NOT_FOUND as for an unknown id. */
+    public Job get(String id, Caller caller) {
+        Job job = snapshot(id);
+        if (!caller.sees(job)) {
+            throw unknownJob(id);
+        }
+        return job;
+    }
+
+    private Job snapshot(String id) {
         JobRun run = active.get(id);
         if (run != null) {
             return run.snapshot();
@@ -156,7 +186,12 @@ public final class JobRunner implements AutoCloseable {
 
     /** Newest first; {@code state} null means every state. */
     public List<Job> list(JobState state, int limit, int offset) {
-        return store.list(state, limit, offset).stream()
+        return list(state, limit, offset, Caller.ANONYMOUS);
+    }
+
+    /** Newest first, the jobs {@code caller} may see; {@code state} null means every state. */
+    public List<Job> list(JobState state, int limit, int offset, Caller caller) {
+        return store.list(state, caller.admin() ? null : caller.name(), limit, offset).stream()
                 .map(j -> {
                     JobRun run = active.get(j.id());
                     return run == null ? j : run.snapshot();
@@ -166,6 +201,12 @@ public final class JobRunner implements AutoCloseable {
 
     /** Cancels a queued or running job and returns it in state CANCELLED. */
     public Job cancel(String id) {
+        return cancel(id, Caller.ANONYMOUS);
+    }
+
+    /** Cancels a queued or running job {@code caller} may see; NOT_FOUND for one it may not. */
+    public Job cancel(String id, Caller caller) {
+        get(id, caller);
         JobRun run = active.get(id);
         if (run == null) {
             Job job = store.find(id).orElseThrow(() -> unknownJob(id));
@@ -179,6 +220,12 @@ public final class JobRunner implements AutoCloseable {
      * Close the returned handle to stop (a client that disconnected).
      */
     public AutoCloseable watch(String id, Consumer<Job> watcher) {
+        return watch(id, Caller.ANONYMOUS, watcher);
+    }
+
+    /** As {@link #watch(String, Consumer)}, of a job {@code caller} may see; NOT_FOUND for one it may not. */
+    public AutoCloseable watch(String id, Caller caller, Consumer<Job> watcher) {
+        get(id, caller);
         JobRun run = active.get(id);
         if (run == null) {
             watcher.accept(store.find(id).orElseThrow(() -> unknownJob(id)));

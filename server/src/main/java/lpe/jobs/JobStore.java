@@ -84,7 +84,7 @@ public final class JobStore implements AutoCloseable {
         call("cannot store job " + job.id(), c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     INSERT INTO jobs (id, request_id, spec, state, reason, progress, results, created_at, started_at,
-                                      ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                                      ended_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
                 s.setString(1, job.id());
                 s.setString(2, job.requestId().isEmpty() ? null : job.requestId());
                 s.setString(3, GSON.toJson(job.spec()));
@@ -92,6 +92,7 @@ public final class JobStore implements AutoCloseable {
                 s.setLong(8, job.createdAt().toEpochMilli());
                 setTime(s, 9, job.startedAt());
                 setTime(s, 10, job.endedAt());
+                s.setString(11, job.owner());
                 return s.executeUpdate();
             }
         });
@@ -152,12 +153,28 @@ public final class JobStore implements AutoCloseable {
 
     /** Newest first; {@code state} null means every state. Unreadable rows are skipped (and logged). */
     public synchronized List<Job> list(JobState state, int limit, int offset) {
-        String sql = "SELECT * FROM jobs" + (state == null ? "" : " WHERE state = ?") + " ORDER BY seq DESC LIMIT ? OFFSET ?";
+        return list(state, null, limit, offset);
+    }
+
+    /** Newest first, of {@code owner} only (null: every owner's); {@code state} null means every state. */
+    public synchronized List<Job> list(JobState state, String owner, int limit, int offset) {
+        List<String> where = new ArrayList<>();
+        if (state != null) {
+            where.add("state = ?");
+        }
+        if (owner != null) {
+            where.add("owner = ?");
+        }
+        String sql = "SELECT * FROM jobs" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+                + " ORDER BY seq DESC LIMIT ? OFFSET ?";
         return call("cannot list jobs", c -> {
             try (PreparedStatement s = c.prepareStatement(sql)) {
                 int i = 1;
                 if (state != null) {
                     s.setString(i++, state.name());
+                }
+                if (owner != null) {
+                    s.setString(i++, owner);
                 }
                 s.setInt(i++, limit);
                 s.setInt(i, offset);
@@ -395,7 +412,8 @@ public final class JobStore implements AutoCloseable {
                 Objects.requireNonNull(GSON.fromJson(r.getString("results"), RESULTS), "no results"),
                 Instant.ofEpochMilli(r.getLong("created_at")),
                 time(r, "started_at"),
-                time(r, "ended_at"));
+                time(r, "ended_at"),
+                Objects.requireNonNull(r.getString("owner"), "no owner"));
     }
 
     private static Instant time(ResultSet r, String column) throws SQLException {

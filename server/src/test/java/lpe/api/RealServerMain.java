@@ -32,7 +32,7 @@ public final class RealServerMain {
     public static void main(String[] args) throws Exception {
         JobsConfig jobs = new JobsConfig(Path.of(args[1]), StoreLocation.sqlite(Path.of(args[0])), 1, 64, 1 << 24,
                 new BatcherConfig(512, Duration.ofMillis(2)), Duration.ofMillis(Long.parseLong(args[2])));
-        ServerConfig config = new ServerConfig(0, -1, null, null, null, List.of(), "127.0.0.1");
+        ServerConfig config = new ServerConfig(0, -1, (String) null, null, null, List.of(), "127.0.0.1");
         LpeServer server = Guice.createInjector(new ServerModule(config, jobs), new AbstractModule() {
             @Override
             protected void configure() {

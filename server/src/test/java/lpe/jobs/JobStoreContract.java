@@ -60,6 +60,23 @@ abstract class JobStoreContract {
     }
 
     @Test
+    void ownersAreStoredAndAListOfOneOwnerHoldsItsJobsOnly() throws Exception {
+        StoreLocation location = newStore();
+        try (JobStore store = new JobStore(location)) {
+            for (String[] j : new String[][] {{"a", "alice"}, {"b", "bob"}, {"c", "alice"}}) {
+                Job job = job(j[0], "", JobState.QUEUED);
+                store.insert(new Job(job.id(), job.requestId(), job.spec(), job.state(), job.reason(), job.progress(),
+                        job.results(), job.createdAt(), null, null, j[1]));
+            }
+            assertEquals("bob", store.find("b").orElseThrow().owner());
+            assertEquals(List.of("c", "a"), ids(store.list(null, "alice", 10, 0)));
+            assertEquals(List.of("a"), ids(store.list(JobState.QUEUED, "alice", 10, 1)));
+            assertEquals(List.of(), ids(store.list(JobState.RUNNING, "alice", 10, 0)));
+            assertEquals(List.of("c", "b", "a"), ids(store.list(null, null, 10, 0)));
+        }
+    }
+
+    @Test
     void anUnreadableRowIsSkippedByListsNamedWhenAskedForAndKept() throws Exception {
         StoreLocation location = newStore();
         try (JobStore store = new JobStore(location)) {
@@ -110,7 +127,7 @@ abstract class JobStoreContract {
     }
 
     @Test
-    void aStoreOfSchemaVersion2GetsTheCheckpointColumnAndKeepsItsJobs() throws Exception {
+    void aStoreOfSchemaVersion2GetsTheCheckpointAndOwnerColumnsAndKeepsItsJobs() throws Exception {
         StoreLocation location = newStore();
         Job running = job("a", "req-a", JobState.RUNNING).withProgress(new Progress(32, 64, 1, List.of(), 0));
         try (JobStore store = new JobStore(location)) {
@@ -118,11 +135,13 @@ abstract class JobStoreContract {
         }
         try (Connection c = raw(location); Statement s = c.createStatement()) { // back to what version 2 made
             s.executeUpdate("ALTER TABLE jobs DROP COLUMN checkpoint");
+            s.executeUpdate("ALTER TABLE jobs DROP COLUMN owner");
             s.executeUpdate("DELETE FROM flyway_schema_history WHERE version = '3'");
             assertEquals("2", latestVersion(s));
         }
         try (JobStore store = new JobStore(location)) {
             assertEquals(running, store.find("a").orElseThrow());
+            assertEquals("", store.find("a").orElseThrow().owner(), "an older store's jobs have no owner");
             assertTrue(store.checkpoint("a").isEmpty());
             store.update(running, new byte[] {1, 2, 3});
             assertArrayEquals(new byte[] {1, 2, 3}, store.checkpoint("a").orElseThrow());

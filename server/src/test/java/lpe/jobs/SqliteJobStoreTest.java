@@ -159,11 +159,12 @@ class SqliteJobStoreTest extends JobStoreContract {
         try (JobStore store = new JobStore(file)) {
             store.insert(before);
         }
-        // What the store was before: the same table, no history, no index, no checkpoint column.
+        // What the store was before: the same table, no history, no index, no checkpoint and owner columns.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
             s.execute("DROP TABLE flyway_schema_history");
             s.execute("DROP INDEX jobs_by_state");
             s.execute("ALTER TABLE jobs DROP COLUMN checkpoint");
+            s.execute("ALTER TABLE jobs DROP COLUMN owner");
         }
         try (JobStore store = new JobStore(file)) {
             assertEquals(before, store.find("old").orElseThrow());
