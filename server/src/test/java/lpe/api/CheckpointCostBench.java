@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import lpe.batching.BatcherConfig;
+import lpe.jobs.JobStore;
 import lpe.jobs.JobsConfig;
 import lpe.jobs.StoreLocation;
 import lpe.model.TestModels;
@@ -33,12 +34,14 @@ import org.junit.jupiter.api.io.TempDir;
  * activation row so far) runs on each server in turn, ROUNDS times after a warm-up round, the servers' order rotating
  * each round; a job's time is its end time minus its start time. Prints per method and interval the median time and
  * its ratio to the median with checkpoints off. (MHIS is left out: its default 1,024 burn-in steps take a minute a
- * job on two CPU cores; its state, chains and recorded values, is smaller than QLD's.)
+ * job on two CPU cores; its state, chains and recorded values, is smaller than QLD's.) A second part times the store
+ * write of a checkpoint alone, by state size (SQLite, one UPDATE with the progress snapshot, as JobRun writes it):
+ * less noisy than whole jobs on a shared machine, and what the 5 s interval divides.
  *
  * <p>Run: {@code mvn -B -ntp -q -pl server -am test -Dtest=CheckpointCostBench -Dsurefire.failIfNoSpecifiedTests=false}
  */
 class CheckpointCostBench {
-    static final int ROUNDS = 3;
+    static final int ROUNDS = 5;
     /** 3 positions of 24 tokens: short rows, so that a save weighs as much as it can against the rows' work. */
     static final String SPEC = "{\"positions\": [{\"match\": \"^[a-z]+$\"}, {\"match\": \"^[a-z]+$\"},"
             + " {\"match\": \"^[a-z]+$\"}]}";
@@ -102,6 +105,31 @@ class CheckpointCostBench {
             c.shutdownNow();
         }
         servers.forEach(LpeServer::close);
+    }
+
+    @Test
+    void saveTimeByStateSize() {
+        try (JobStore store = new JobStore(StoreLocation.sqlite(dir.resolve("saves.db")))) {
+            lpe.jobs.Job job = new lpe.jobs.Job("j", "", new lpe.jobs.JobSpec("m", "hex", null, List.of("t"),
+                    "argmax", "qld", 1, null, 1), lpe.jobs.JobState.RUNNING, "", lpe.jobs.Progress.none(1), List.of(),
+                    java.time.Instant.now(), java.time.Instant.now(), null);
+            store.insert(job);
+            for (int size : new int[] {1 << 10, 1 << 17, 1 << 20, 1 << 23}) {
+                byte[] state = new byte[size];
+                new java.util.Random(size).nextBytes(state);
+                double[] millis = new double[25];
+                for (int i = -5; i < millis.length; i++) {
+                    long t = System.nanoTime();
+                    store.update(job, state);
+                    if (i >= 0) {
+                        millis[i] = (System.nanoTime() - t) / 1e6;
+                    }
+                }
+                double m = median(millis);
+                System.out.printf("state %8d bytes: save median %8.3f ms, %.3f%% of a 5 s interval%n", size, m,
+                        m / 5000 * 100);
+            }
+        }
     }
 
     private static double run(EstimationServiceGrpc.EstimationServiceBlockingStub stub, JobSpec spec)
