@@ -3,6 +3,7 @@ package lpe.api;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -25,7 +26,8 @@ public final class TokensFile {
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalArgumentException("--tokens-file " + file + " cannot be read: " + e.getMessage());
+            throw new IllegalArgumentException("--tokens-file " + file + " cannot be read ("
+                    + (e instanceof NoSuchFileException ? "no such file" : e.getMessage()) + ")");
         }
         Map<String, Caller> tokens = new LinkedHashMap<>();
         Set<String> names = new HashSet<>();

@@ -123,5 +123,8 @@ class JobOwnershipTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TokensFile.read(file));
             assertEquals("--tokens-file " + file + " " + b.getValue(), e.getMessage());
         }
+        Path missing = dir.resolve("missing");
+        assertEquals("--tokens-file " + missing + " cannot be read (no such file)",
+                assertThrows(IllegalArgumentException.class, () -> TokensFile.read(missing)).getMessage());
     }
 }
