@@ -228,6 +228,43 @@ class JobRunnerTest {
     }
 
     @Test
+    void aRunningJobOfSeveralTargetsResumesFromItsCheckpointToTheUninterruptedEstimates() throws Exception {
+        JobSpec spec = new JobSpec("m", "uniform3", null, List.of("t1", "t2", "t3"), "argmax", "qld", 4096, null, 9);
+        List<TargetEstimate> uninterrupted;
+        try (JobsFixture f = new JobsFixture(dir.resolve("reference"), 0, 1, 4)) {
+            uninterrupted = f.await(f.runner.submit(spec, "").id()).results();
+        }
+        Path run = dir.resolve("run");
+        String id;
+        try (JobsFixture f = new JobsFixture(run, 20, 1, 4, Duration.ofMillis(20))) {
+            id = f.runner.submit(spec, "").id();
+            Waits.until(() -> f.store.checkpoint(id).map(c -> java.util.Arrays.stream(JobCheckpoint.decode(c, 3))
+                    .allMatch(java.util.Objects::nonNull)).orElse(false), "a checkpoint of every target");
+        } // the stop leaves the store as a kill does
+        try (JobStore store = new JobStore(run.resolve("jobs.db"))) {
+            assertEquals(JobState.RUNNING, store.find(id).orElseThrow().state());
+            byte[][] states = JobCheckpoint.decode(store.checkpoint(id).orElseThrow(), 3);
+            for (byte[] state : states) {
+                assertTrue(state != null && state.length > 0, "every target saved its state");
+            }
+        }
+        try (JobsFixture g = new JobsFixture(run, 0, 1, 4)) {
+            g.runner.recover();
+            Job resumed = g.await(id);
+            assertEquals(JobState.SUCCEEDED, resumed.state(), resumed.reason());
+            assertEquals(uninterrupted.size(), resumed.results().size());
+            for (int t = 0; t < uninterrupted.size(); t++) {
+                Estimate want = uninterrupted.get(t).estimate();
+                Estimate got = resumed.results().get(t).estimate();
+                assertEquals(want.estimate(), got.estimate());
+                assertEquals(want.stdError(), got.stdError());
+                assertEquals(want.samples(), got.samples());
+            }
+            assertTrue(g.store.checkpoint(id).isEmpty(), "a finished job keeps no checkpoint");
+        }
+    }
+
+    @Test
     void aGracefulStopLosesNoQueuedJobAndLeavesRunningOnesAsAKillDoes() throws Exception {
         String runningId;
         String queuedId;
