@@ -27,10 +27,14 @@ import org.slf4j.LoggerFactory;
  * <p>Several targets run one estimator each with the job's seed: methods whose rows do not depend on the target
  * (naive sampling, QLD/GLD activations) then ask for identical rows, which the batcher runs once.
  *
- * <p>Checkpoints: each target's estimator saves its state when asked ({@link Checkpoints}), at least
- * {@link JobsConfig#checkpointEvery()} apart and at least {@value #SAVE_COST_BOUND} times as long as its last save
- * took (so saving costs at most 2% of the run); every save writes the progress snapshot and every target's latest
- * state in one store update ({@link JobCheckpoint}). A run given saved states resumes each target from its own; a
+ * <p>Checkpoints: the job's estimators save their states in rounds ({@link Checkpoints}), at least
+ * {@link JobsConfig#checkpointEvery()} apart and at least {@value #SAVE_COST_BOUND} times as long as the previous
+ * round's saves took (so saving costs at most 2% of the run). A round asks every target to save at the first batch
+ * boundary where it has done more samples than any target had when the round opened, so that targets in step (naive,
+ * QLD, GLD: identical rows) save at the same sample and stay in step after a resume; a target whose count does not
+ * move (MHIS burning in) saves at its next boundary once the round is half {@code checkpointEvery} old. A round is
+ * stored once every target still running has saved in it: the progress snapshot and every target's state of that
+ * round in one store update ({@link JobCheckpoint}), so a crash mid-round leaves the previous round whole. A run given saved states resumes each target from its own; a
  * state the estimator cannot use is logged and that target starts again from the beginning, which gives the same
  * estimate.
  */
@@ -53,7 +57,15 @@ final class JobRun {
     private final long checkpointEveryNanos;
     /** Each target's latest saved state (at first, the states resumed from); null where none. */
     private final byte[][] states;
-    private final long[] nextCheckpointNanos;
+    /** The open checkpoint round (0: none yet), each target's last round saved, and the round's save point. */
+    private int round;
+    private final int[] savedRound;
+    /** The open round's states saved so far, and the targets whose estimators returned. */
+    private final byte[][] pending;
+    private final boolean[] finished;
+    private long roundSaveAt;
+    private long roundOpenedNanos;
+    private long nextRoundNanos;
     private volatile Thread mainThread;
     private boolean detached;
     private Job job;
@@ -77,7 +89,9 @@ final class JobRun {
         this.current = new TargetEstimate[plan.targets().size()];
         this.states = states == null ? new byte[plan.targets().size()][] : states.clone();
         this.checkpointEveryNanos = checkpointEvery.toNanos();
-        this.nextCheckpointNanos = new long[plan.targets().size()];
+        this.savedRound = new int[plan.targets().size()];
+        this.pending = new byte[plan.targets().size()][];
+        this.finished = new boolean[plan.targets().size()];
     }
 
     /** The thread that runs this job, interrupted by {@link #stopWork} while the job is queued. */
@@ -100,7 +114,7 @@ final class JobRun {
             return false;
         }
         startNanos = System.nanoTime();
-        Arrays.fill(nextCheckpointNanos, startNanos + checkpointEveryNanos);
+        nextRoundNanos = startNanos + checkpointEveryNanos;
         change(job.withState(JobState.RUNNING, "", clock.instant()), "started");
         return true;
     }
@@ -157,6 +171,12 @@ final class JobRun {
     }
 
     private Estimate estimate(int i, Batcher.Participant engine) {
+        Estimate e = runEstimator(i, engine);
+        targetFinished(i);
+        return e;
+    }
+
+    private Estimate runEstimator(int i, Batcher.Participant engine) {
         JobSpec spec = job.spec();
         JobPlan.ResolvedTarget target = plan.targets().get(i);
         EstimationProblem problem = new EstimationProblem(plan.distribution(), target.id(), plan.behavior(),
@@ -189,7 +209,7 @@ final class JobRun {
 
             @Override
             public boolean due() {
-                return checkpointEveryNanos > 0 && System.nanoTime() >= nextCheckpointNanos[target];
+                return checkpointDue(target);
             }
 
             @Override
@@ -199,27 +219,76 @@ final class JobRun {
         };
     }
 
+    /** Whether target {@code target} should save now; opens a round when the last one is done with and it is time. */
+    private synchronized boolean checkpointDue(int target) {
+        if (checkpointEveryNanos <= 0 || job.state().isFinal()) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (savedRound[target] == round) {
+            if (now < nextRoundNanos) {
+                return false;
+            }
+            round++;
+            roundSaveAt = Arrays.stream(samplesDone).max().orElse(0) + 1;
+            roundOpenedNanos = now;
+            nextRoundNanos = now + checkpointEveryNanos;
+        }
+        return samplesDone[target] >= roundSaveAt || now - roundOpenedNanos >= checkpointEveryNanos / 2;
+    }
+
     /**
-     * Stores the progress snapshot with every target's latest state, {@code state} as target {@code target}'s, in one
-     * update. The time it took (waiting for other targets' saves included) spaces out this target's next one.
+     * Keeps {@code state} as target {@code target}'s state of the open round; once every target still running has saved
+     * in the round, stores them all with the progress snapshot in one update ({@link #commitRound}).
      */
-    private void save(int target, byte[] state) {
-        long begin = System.nanoTime();
-        synchronized (this) {
-            if (job.state().isFinal() || detached) {
+    private synchronized void save(int target, byte[] state) {
+        if (job.state().isFinal() || detached) {
+            return;
+        }
+        savedRound[target] = round;
+        pending[target] = state;
+        commitRoundIfComplete();
+    }
+
+    /** Target {@code target}'s estimator returned: the rounds go on without it. */
+    private synchronized void targetFinished(int target) {
+        finished[target] = true;
+        if (!job.state().isFinal() && !detached) {
+            commitRoundIfComplete();
+        }
+    }
+
+    /**
+     * Stores the round's states (and every target's latest one) with the progress snapshot in one update, once every
+     * target still running has saved in it; the time this took spaces out the next round.
+     */
+    private void commitRoundIfComplete() {
+        boolean any = false;
+        for (int t = 0; t < states.length; t++) {
+            if (!finished[t] && savedRound[t] != round) {
                 return;
             }
-            states[target] = state;
-            job = job.withProgress(progressNow(begin));
-            try {
-                store.update(job, JobCheckpoint.encode(states));
-                lastPersistNanos = begin;
-            } catch (StoreUnavailableException e) {
-                log.error("job={} state={} checkpoint not stored: {}", id, job.state(), e.getMessage());
+            any |= pending[t] != null;
+        }
+        if (!any) {
+            return;
+        }
+        long begin = System.nanoTime();
+        for (int t = 0; t < states.length; t++) {
+            if (pending[t] != null) {
+                states[t] = pending[t];
+                pending[t] = null;
             }
         }
+        job = job.withProgress(progressNow(begin));
+        try {
+            store.update(job, JobCheckpoint.encode(states));
+            lastPersistNanos = begin;
+        } catch (StoreUnavailableException e) {
+            log.error("job={} state={} checkpoint not stored: {}", id, job.state(), e.getMessage());
+        }
         long end = System.nanoTime();
-        nextCheckpointNanos[target] = end + Math.max(checkpointEveryNanos, SAVE_COST_BOUND * (end - begin));
+        nextRoundNanos = Math.max(nextRoundNanos, end + Math.max(checkpointEveryNanos, SAVE_COST_BOUND * (end - begin)));
     }
 
     private synchronized void attach(Batcher.Participant engine) {
