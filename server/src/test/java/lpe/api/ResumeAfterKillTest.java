@@ -58,15 +58,18 @@ class ResumeAfterKillTest {
                 .collect(Collectors.joining(", ", "{\"positions\": [", "]}"));
     }
 
-    /** One job of every method on the small distribution; each runs a few seconds on two shared CPU cores. */
+    /**
+     * One job of every method; each runs about 3 s on two idle CPU cores (longer under load), long enough for a
+     * checkpoint and two kills.
+     */
     static Map<String, JobSpec> jobs() {
         Map<String, JobSpec> jobs = new LinkedHashMap<>();
-        jobs.put("naive", job("naive", SMALL_SPEC, 8192));
-        jobs.put("itgis", job("itgis", SMALL_SPEC, 4096));
-        jobs.put("itgis-ce", job("itgis-ce", SMALL_SPEC, 4096));
-        jobs.put("mhis", job("mhis", SMALL_SPEC, 512)); // 64 burn-in steps of 8 chains, then 64 recorded
-        jobs.put("qld", job("qld", SMALL_SPEC, 8192));
-        jobs.put("gld", job("gld", SMALL_SPEC, 16384));
+        jobs.put("naive", job("naive", SMALL_SPEC, 24576));
+        jobs.put("itgis", job("itgis", SMALL_SPEC, 16384));
+        jobs.put("itgis-ce", job("itgis-ce", SMALL_SPEC, 16384));
+        jobs.put("mhis", job("mhis", SMALL_SPEC, 1024)); // 64 burn-in steps of 8 chains, then 128 recorded
+        jobs.put("qld", job("qld", SMALL_SPEC, 24576));
+        jobs.put("gld", job("gld", SMALL_SPEC, 49152));
         jobs.put("auto", job("auto", SMALL_SPEC, 2048)); // its pilots find too few hits: then MHIS
         jobs.put("exact", job("exact", EXACT_SPEC, 1));
         return jobs;
