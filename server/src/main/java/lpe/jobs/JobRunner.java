@@ -19,6 +19,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import lpe.batching.JobCancelledException;
+import lpe.estimate.UnusableCheckpointException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +30,13 @@ import org.slf4j.LoggerFactory;
  * and watches of the jobs queued or running from their runs, and of the others from the store. A request id accepted
  * once returns that job again.
  *
- * <p>After a restart ({@link #recover()}), queued jobs start again and running ones are marked interrupted: estimators
- * keep no resumable state, so the last progress snapshot is reported, not resumed from. A graceful stop
- * ({@link #close()}) leaves the store as a kill does, so both restart the same way.
+ * <p>Ownership: a job belongs to the {@link Caller} that submitted it. A user's queries, cancels and watches of another
+ * identity's job answer as for an unknown job (so ids do not leak), its lists hold its own jobs only; an admin sees
+ * every job. The methods without a caller act as an admin.
+ *
+ * <p>After a restart ({@link #recover()}), every unfinished job is resumed ({@link #resume(Job)}): queued ones start,
+ * running ones continue from their last checkpoint and finish with the estimate an uninterrupted run gives. A graceful
+ * stop ({@link #close()}) leaves the store as a kill does, so both restart the same way.
  */
 @Singleton
 public final class JobRunner implements AutoCloseable {
@@ -84,8 +89,16 @@ public final class JobRunner implements AutoCloseable {
      * yet loaded is loaded here, outside every lock: submits for other models, and every other call, go on meanwhile.
      */
     public Job submit(JobSpec spec, String requestId, boolean seedChosen) {
+        return submit(spec, requestId, seedChosen, Caller.ANONYMOUS);
+    }
+
+    /**
+     * As {@link #submit(JobSpec, String, boolean)}, the job owned by {@code caller}. A request id that names a job the
+     * caller cannot see is refused (ALREADY_EXISTS) without naming that job.
+     */
+    public Job submit(JobSpec spec, String requestId, boolean seedChosen, Caller caller) {
         Objects.requireNonNull(requestId, "requestId");
-        Optional<Job> known = known(requestId, spec, seedChosen);
+        Optional<Job> known = known(requestId, spec, seedChosen, caller);
         if (known.isPresent()) {
             return known.get();
         }
@@ -94,7 +107,7 @@ public final class JobRunner implements AutoCloseable {
         JobPlan plan = planner.plan(checked);
         try {
             synchronized (submitLock) {
-                known = known(requestId, spec, seedChosen); // one may have been accepted during the load
+                known = known(requestId, spec, seedChosen, caller); // one may have been accepted during the load
                 if (known.isPresent()) {
                     models.release(plan.model().name());
                     return known.get();
@@ -102,10 +115,11 @@ public final class JobRunner implements AutoCloseable {
                 checkQueueRoom();
                 String id = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
                 Job job = new Job(id, requestId, spec, JobState.QUEUED, "",
-                        Progress.none(spec.budget() * spec.targets().size()), List.of(), clock.instant(), null, null);
+                        Progress.none(spec.budget() * spec.targets().size()), List.of(), clock.instant(), null, null,
+                        caller.name());
                 store.insert(job);
                 JobRun.logState(job, "submitted");
-                return start(job, plan);
+                return start(job, plan, null);
             }
         } catch (RuntimeException e) {
             models.release(plan.model().name());
@@ -117,7 +131,7 @@ public final class JobRunner implements AutoCloseable {
      * The job a request id was already accepted for, if any; refused (ALREADY_EXISTS) naming the differing fields when
      * that job's spec is not {@code spec}.
      */
-    private Optional<Job> known(String requestId, JobSpec spec, boolean seedChosen) {
+    private Optional<Job> known(String requestId, JobSpec spec, boolean seedChosen, Caller caller) {
         if (requestId.isEmpty()) {
             return Optional.empty();
         }
@@ -125,6 +139,10 @@ public final class JobRunner implements AutoCloseable {
             Optional<Job> existing = store.findByRequestId(requestId);
             if (existing.isEmpty()) {
                 return Optional.empty();
+            }
+            if (!caller.sees(existing.get())) {
+                throw new AlreadyExistsException("request_id '" + requestId + "' is already used by another client;"
+                        + " use a new request_id for a new job");
             }
             List<String> differ = existing.get().spec().differences(spec, seedChosen);
             if (!differ.isEmpty()) {
@@ -146,6 +164,19 @@ public final class JobRunner implements AutoCloseable {
     }
 
     public Job get(String id) {
+        return get(id, Caller.ANONYMOUS);
+    }
+
+    /** The job, if {@code caller} may see it; else NOT_FOUND as for an unknown id. */
+    public Job get(String id, Caller caller) {
+        Job job = snapshot(id);
+        if (!caller.sees(job)) {
+            throw unknownJob(id);
+        }
+        return job;
+    }
+
+    private Job snapshot(String id) {
         JobRun run = active.get(id);
         if (run != null) {
             return run.snapshot();
@@ -155,7 +186,12 @@ public final class JobRunner implements AutoCloseable {
 
     /** Newest first; {@code state} null means every state. */
     public List<Job> list(JobState state, int limit, int offset) {
-        return store.list(state, limit, offset).stream()
+        return list(state, limit, offset, Caller.ANONYMOUS);
+    }
+
+    /** Newest first, the jobs {@code caller} may see; {@code state} null means every state. */
+    public List<Job> list(JobState state, int limit, int offset, Caller caller) {
+        return store.list(state, caller.admin() ? null : caller.name(), limit, offset).stream()
                 .map(j -> {
                     JobRun run = active.get(j.id());
                     return run == null ? j : run.snapshot();
@@ -165,6 +201,12 @@ public final class JobRunner implements AutoCloseable {
 
     /** Cancels a queued or running job and returns it in state CANCELLED. */
     public Job cancel(String id) {
+        return cancel(id, Caller.ANONYMOUS);
+    }
+
+    /** Cancels a queued or running job {@code caller} may see; NOT_FOUND for one it may not. */
+    public Job cancel(String id, Caller caller) {
+        get(id, caller);
         JobRun run = active.get(id);
         if (run == null) {
             Job job = store.find(id).orElseThrow(() -> unknownJob(id));
@@ -178,6 +220,12 @@ public final class JobRunner implements AutoCloseable {
      * Close the returned handle to stop (a client that disconnected).
      */
     public AutoCloseable watch(String id, Consumer<Job> watcher) {
+        return watch(id, Caller.ANONYMOUS, watcher);
+    }
+
+    /** As {@link #watch(String, Consumer)}, of a job {@code caller} may see; NOT_FOUND for one it may not. */
+    public AutoCloseable watch(String id, Caller caller, Consumer<Job> watcher) {
+        get(id, caller);
         JobRun run = active.get(id);
         if (run == null) {
             watcher.accept(store.find(id).orElseThrow(() -> unknownJob(id)));
@@ -191,32 +239,49 @@ public final class JobRunner implements AutoCloseable {
         return active.size();
     }
 
-    /**
-     * After a restart on the same store: queued jobs start again; jobs that were running are marked interrupted,
-     * with their last progress snapshot kept.
-     */
+    /** After a restart on the same store: every job queued or running is resumed ({@link #resume(Job)}). */
     public void recover() {
         for (Job job : store.unfinished()) {
-            if (job.state() == JobState.QUEUED) {
-                try {
-                    start(job, planner.plan(planner.checkShape(job.spec())));
-                    log.info("job={} state=QUEUED requeued after restart", job.id());
-                } catch (RuntimeException e) {
-                    Job failed = job.withState(JobState.FAILED, "could not be requeued after a restart: " + e.getMessage(),
-                            clock.instant());
-                    store.update(failed);
-                    JobRun.logState(failed, "recover");
-                }
-            } else {
-                Progress p = job.progress();
-                Job interrupted = job.withState(JobState.INTERRUPTED, "the server stopped while the job was running"
-                        + " (last snapshot: " + p.samplesDone() + " of " + p.budget() + " samples); resubmit to rerun it",
-                        clock.instant());
-                store.update(interrupted);
-                finished.get(JobState.INTERRUPTED).increment();
-                JobRun.logState(interrupted, "recover");
-            }
+            resume(job);
         }
+    }
+
+    /**
+     * Runs an unfinished job of the store here: queued again, it continues from its last checkpoint when it has one
+     * (each target's estimator from its saved state), else from the beginning; either way it finishes with the
+     * estimate an uninterrupted run gives. A job that can no longer be planned (its model gone) fails, saying why.
+     * Returns the job as it is now.
+     */
+    public Job resume(Job job) {
+        JobPlan plan;
+        try {
+            plan = planner.plan(planner.checkShape(job.spec()));
+        } catch (RuntimeException e) {
+            Job failed = job.withState(JobState.FAILED, "could not be requeued after a restart: " + e.getMessage(),
+                    clock.instant());
+            store.update(failed);
+            JobRun.logState(failed, "recover");
+            return failed;
+        }
+        byte[][] states = null;
+        try {
+            states = store.checkpoint(job.id())
+                    .map(bytes -> JobCheckpoint.decode(bytes, plan.targets().size()))
+                    .orElse(null);
+        } catch (UnusableCheckpointException e) {
+            log.warn("job={} cannot resume from its checkpoint ({}); it starts again", job.id(), e.getMessage());
+        } catch (RuntimeException e) {
+            models.release(plan.model().name());
+            throw e;
+        }
+        Job queued = job.requeued();
+        if (job.state() != JobState.QUEUED) {
+            store.update(queued);
+        }
+        long from = job.progress().samplesDone();
+        log.info("job={} state={} {} after restart", job.id(), job.state(), states == null ? "requeued"
+                : "resumes from its checkpoint (last snapshot: " + from + " of " + job.progress().budget() + " samples)");
+        return start(queued, plan, states);
     }
 
     /**
@@ -235,8 +300,9 @@ public final class JobRunner implements AutoCloseable {
         return new NotFoundException("job '" + id + "' is unknown (ListJobs shows the jobs this server knows)");
     }
 
-    private Job start(Job job, JobPlan plan) {
-        JobRun run = new JobRun(job, plan, store, clock, state -> finished.get(state).increment());
+    private Job start(Job job, JobPlan plan, byte[][] states) {
+        JobRun run = new JobRun(job, plan, states, store, clock, config.checkpointEvery(),
+                state -> finished.get(state).increment());
         active.put(job.id(), run);
         queued.incrementAndGet();
         Thread main = Thread.ofVirtual().name("job-" + job.id()).unstarted(() -> execute(run));

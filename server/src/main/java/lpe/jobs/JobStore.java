@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Jobs in an SQLite file (WAL; the default) or a PostgreSQL database: the spec, the state and its reason, the latest
- * progress snapshot, and the results. Every write is one statement, committed before it returns, so a process killed
+ * progress snapshot, the results, and while it is unfinished the job's checkpoint (its estimators' saved states,
+ * written with the progress snapshot in one statement). Every write is one statement, committed before it returns, so a process killed
  * at any point leaves every job either as it was or as it became.
  *
  * <p>Opening checks the store before the server takes a job: an SQLite file must be in an existing directory, pass
@@ -83,7 +84,7 @@ public final class JobStore implements AutoCloseable {
         call("cannot store job " + job.id(), c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     INSERT INTO jobs (id, request_id, spec, state, reason, progress, results, created_at, started_at,
-                                      ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                                      ended_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
                 s.setString(1, job.id());
                 s.setString(2, job.requestId().isEmpty() ? null : job.requestId());
                 s.setString(3, GSON.toJson(job.spec()));
@@ -91,21 +92,51 @@ public final class JobStore implements AutoCloseable {
                 s.setLong(8, job.createdAt().toEpochMilli());
                 setTime(s, 9, job.startedAt());
                 setTime(s, 10, job.endedAt());
+                s.setString(11, job.owner());
                 return s.executeUpdate();
             }
         });
     }
 
+    /** Writes the job's state, progress and results; a final state drops its checkpoint. */
     public synchronized void update(Job job) {
         call("cannot update job " + job.id(), c -> {
             try (PreparedStatement s = c.prepareStatement("""
-                    UPDATE jobs SET state = ?, reason = ?, progress = ?, results = ?, started_at = ?, ended_at = ?
-                    WHERE id = ?""")) {
+                    UPDATE jobs SET state = ?, reason = ?, progress = ?, results = ?, started_at = ?, ended_at = ?"""
+                    + (job.state().isFinal() ? ", checkpoint = NULL" : "") + " WHERE id = ?")) {
                 bindMutable(s, 1, job);
                 setTime(s, 5, job.startedAt());
                 setTime(s, 6, job.endedAt());
                 s.setString(7, job.id());
                 return s.executeUpdate();
+            }
+        });
+    }
+
+    /** Writes the job as {@link #update} does and its checkpoint with it, in one statement. */
+    public synchronized void update(Job job, byte[] checkpoint) {
+        call("cannot update job " + job.id(), c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    UPDATE jobs SET state = ?, reason = ?, progress = ?, results = ?, started_at = ?, ended_at = ?,
+                                    checkpoint = ? WHERE id = ?""")) {
+                bindMutable(s, 1, job);
+                setTime(s, 5, job.startedAt());
+                setTime(s, 6, job.endedAt());
+                s.setBytes(7, checkpoint);
+                s.setString(8, job.id());
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    /** The checkpoint stored with the job of this id, if it has one. */
+    public synchronized Optional<byte[]> checkpoint(String id) {
+        return call("cannot read the checkpoint of job " + id, c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT checkpoint FROM jobs WHERE id = ?")) {
+                s.setString(1, id);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next() ? Optional.ofNullable(r.getBytes(1)) : Optional.empty();
+                }
             }
         });
     }
@@ -122,12 +153,28 @@ public final class JobStore implements AutoCloseable {
 
     /** Newest first; {@code state} null means every state. Unreadable rows are skipped (and logged). */
     public synchronized List<Job> list(JobState state, int limit, int offset) {
-        String sql = "SELECT * FROM jobs" + (state == null ? "" : " WHERE state = ?") + " ORDER BY seq DESC LIMIT ? OFFSET ?";
+        return list(state, null, limit, offset);
+    }
+
+    /** Newest first, of {@code owner} only (null: every owner's); {@code state} null means every state. */
+    public synchronized List<Job> list(JobState state, String owner, int limit, int offset) {
+        List<String> where = new ArrayList<>();
+        if (state != null) {
+            where.add("state = ?");
+        }
+        if (owner != null) {
+            where.add("owner = ?");
+        }
+        String sql = "SELECT * FROM jobs" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+                + " ORDER BY seq DESC LIMIT ? OFFSET ?";
         return call("cannot list jobs", c -> {
             try (PreparedStatement s = c.prepareStatement(sql)) {
                 int i = 1;
                 if (state != null) {
                     s.setString(i++, state.name());
+                }
+                if (owner != null) {
+                    s.setString(i++, owner);
                 }
                 s.setInt(i++, limit);
                 s.setInt(i, offset);
@@ -365,7 +412,8 @@ public final class JobStore implements AutoCloseable {
                 Objects.requireNonNull(GSON.fromJson(r.getString("results"), RESULTS), "no results"),
                 Instant.ofEpochMilli(r.getLong("created_at")),
                 time(r, "started_at"),
-                time(r, "ended_at"));
+                time(r, "ended_at"),
+                Objects.requireNonNull(r.getString("owner"), "no owner"));
     }
 
     private static Instant time(ResultSet r, String column) throws SQLException {

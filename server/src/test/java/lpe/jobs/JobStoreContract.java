@@ -1,5 +1,6 @@
 package lpe.jobs;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,6 +60,23 @@ abstract class JobStoreContract {
     }
 
     @Test
+    void ownersAreStoredAndAListOfOneOwnerHoldsItsJobsOnly() throws Exception {
+        StoreLocation location = newStore();
+        try (JobStore store = new JobStore(location)) {
+            for (String[] j : new String[][] {{"a", "alice"}, {"b", "bob"}, {"c", "alice"}}) {
+                Job job = job(j[0], "", JobState.QUEUED);
+                store.insert(new Job(job.id(), job.requestId(), job.spec(), job.state(), job.reason(), job.progress(),
+                        job.results(), job.createdAt(), null, null, j[1]));
+            }
+            assertEquals("bob", store.find("b").orElseThrow().owner());
+            assertEquals(List.of("c", "a"), ids(store.list(null, "alice", 10, 0)));
+            assertEquals(List.of("a"), ids(store.list(JobState.QUEUED, "alice", 10, 1)));
+            assertEquals(List.of(), ids(store.list(JobState.RUNNING, "alice", 10, 0)));
+            assertEquals(List.of("c", "b", "a"), ids(store.list(null, null, 10, 0)));
+        }
+    }
+
+    @Test
     void anUnreadableRowIsSkippedByListsNamedWhenAskedForAndKept() throws Exception {
         StoreLocation location = newStore();
         try (JobStore store = new JobStore(location)) {
@@ -92,19 +110,61 @@ abstract class JobStoreContract {
             store.insert(job("a", "", JobState.QUEUED));
         }
         try (Connection c = raw(location); Statement s = c.createStatement()) {
-            assertEquals("2", latestVersion(s));
+            assertEquals("3", latestVersion(s));
             s.executeUpdate("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
-                    + " checksum, installed_by, execution_time, success) VALUES (99, '3', 'from a newer lpe', 'SQL',"
-                    + " 'V3__from_a_newer_lpe.sql', 0, 'test', 0, TRUE)");
+                    + " checksum, installed_by, execution_time, success) VALUES (99, '99', 'from a newer lpe', 'SQL',"
+                    + " 'V99__from_a_newer_lpe.sql', 0, 'test', 0, TRUE)");
         }
         StoreUnavailableException e = assertThrows(StoreUnavailableException.class, () -> new JobStore(location));
-        assertEquals("job store " + location + " has schema version 3, newer than this server's 2: run the lpe"
+        assertEquals("job store " + location + " has schema version 99, newer than this server's 3: run the lpe"
                 + " version that wrote it, or another --store", e.getMessage());
         try (Connection c = raw(location); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT COUNT(*) FROM jobs")) {
             assertTrue(r.next());
             assertEquals(1, r.getInt(1));
+            assertEquals("99", latestVersion(s));
+        }
+    }
+
+    @Test
+    void aStoreOfSchemaVersion2GetsTheCheckpointAndOwnerColumnsAndKeepsItsJobs() throws Exception {
+        StoreLocation location = newStore();
+        Job running = job("a", "req-a", JobState.RUNNING).withProgress(new Progress(32, 64, 1, List.of(), 0));
+        try (JobStore store = new JobStore(location)) {
+            store.insert(running);
+        }
+        try (Connection c = raw(location); Statement s = c.createStatement()) { // back to what version 2 made
+            s.executeUpdate("ALTER TABLE jobs DROP COLUMN checkpoint");
+            s.executeUpdate("ALTER TABLE jobs DROP COLUMN owner");
+            s.executeUpdate("DELETE FROM flyway_schema_history WHERE version = '3'");
+            assertEquals("2", latestVersion(s));
+        }
+        try (JobStore store = new JobStore(location)) {
+            assertEquals(running, store.find("a").orElseThrow());
+            assertEquals("", store.find("a").orElseThrow().owner(), "an older store's jobs have no owner");
+            assertTrue(store.checkpoint("a").isEmpty());
+            store.update(running, new byte[] {1, 2, 3});
+            assertArrayEquals(new byte[] {1, 2, 3}, store.checkpoint("a").orElseThrow());
+        }
+        try (Connection c = raw(location); Statement s = c.createStatement()) {
             assertEquals("3", latestVersion(s));
+        }
+    }
+
+    @Test
+    void aCheckpointIsWrittenWithItsJobKeptByProgressUpdatesAndDroppedAtTheEnd() throws Exception {
+        StoreLocation location = newStore();
+        Job running = job("a", "", JobState.RUNNING);
+        try (JobStore store = new JobStore(location)) {
+            store.insert(running);
+            Job later = running.withProgress(new Progress(48, 64, 2, List.of(), 0.1));
+            store.update(later, new byte[] {7, 0, -1});
+            assertEquals(later, store.find("a").orElseThrow(), "the snapshot is written with the checkpoint");
+            store.update(later.withProgress(new Progress(56, 64, 2, List.of(), 0.1)));
+            assertArrayEquals(new byte[] {7, 0, -1}, store.checkpoint("a").orElseThrow(), "kept by a progress update");
+            store.update(later.withState(JobState.CANCELLED, "cancelled", T.plusSeconds(3)));
+            assertTrue(store.checkpoint("a").isEmpty(), "a final job keeps no checkpoint");
+            assertTrue(store.checkpoint("no such job").isEmpty());
         }
     }
 
