@@ -1,3 +1,7 @@
+#!/usr/bin/env bash
+# On a GPU host (device call; carry build/gpu-server.tar.xz from LPE_PACK="bench client-cli" tools/gpu/pack-server.sh):
+# itgis vs itgis-ce on two gelu-1l/camel targets of lpe bench paper (ids 2007, 1031; truth 2.48e-6, 1.21e-6), seeds
+# 1-3, fp32 and TF32, both temperature rules; one line per run in $OUT/diag.txt (docs/benchmarks-paper.md).
 set -u
 tar -C build -xJf build/gpu-server.tar.xz
 PYTHON=python3 tools/gpu/build-native.sh /tmp/build.log
