@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -29,13 +30,21 @@ import org.slf4j.LoggerFactory;
  * and watches of the jobs queued or running from their runs, and of the others from the store. A request id accepted
  * once returns that job again.
  *
- * <p>After a restart ({@link #recover()}), queued jobs start again and running ones are marked interrupted: estimators
- * keep no resumable state, so the last progress snapshot is reported, not resumed from. A graceful stop
- * ({@link #close()}) leaves the store as a kill does, so both restart the same way.
+ * <p>Several replicas may share one store. A replica holds a lease on each job it accepted or took over
+ * ({@link JobStore}), and its heartbeat ({@link #recover()} starts it) renews them every {@link #HEARTBEAT}, stops the
+ * jobs whose lease another replica took over, cancels those a client asked another replica to cancel, and takes over
+ * jobs whose lease ended for the models under its own model root. A job taken over (after a restart, or from a replica
+ * that died) goes through {@link #resume}: estimators keep no resumable state, so a running one runs again from its
+ * first sample (with its seed, to the same result). Gets, lists, watches and cancels work on every replica: those of a
+ * job another replica runs go through the store (a watch polls it every {@link #WATCH_POLL}). A graceful stop
+ * ({@link #close()}) leaves the store as a kill does, so both are taken over the same way.
  */
 @Singleton
 public final class JobRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+    static final Duration HEARTBEAT = JobStore.LEASE.dividedBy(5);
+    static final Duration WATCH_POLL = Duration.ofMillis(250);
+    private static final String CANCELLED_BY_CLIENT = "cancelled by a client";
 
     private final JobStore store;
     private final JobPlanner planner;
@@ -49,6 +58,7 @@ public final class JobRunner implements AutoCloseable {
     private final Map<JobState, Counter> finished = new EnumMap<>(JobState.class);
     private final DistributionSummary deviceSecondsPerJob;
     private final Object submitLock = new Object();
+    private Thread heartbeat;
 
     @Inject
     public JobRunner(JobStore store, JobPlanner planner, ModelRegistry models, JobsConfig config, MeterRegistry meters,
@@ -163,14 +173,48 @@ public final class JobRunner implements AutoCloseable {
                 .toList();
     }
 
-    /** Cancels a queued or running job and returns it in state CANCELLED. */
+    /**
+     * Cancels a queued or running job and returns it in state CANCELLED. A job another replica holds is cancelled by
+     * that replica at its next heartbeat, or here if its lease ends first; this call waits for either.
+     */
     public Job cancel(String id) {
         JobRun run = active.get(id);
         if (run == null) {
             Job job = store.find(id).orElseThrow(() -> unknownJob(id));
+            if (!job.state().isFinal()) {
+                return cancelElsewhere(id);
+            }
             throw new PreconditionException("job " + id + " already finished (" + job.state() + "); nothing to cancel");
         }
         return run.cancel();
+    }
+
+    private Job cancelElsewhere(String id) {
+        store.requestCancel(id);
+        long deadline = System.nanoTime() + JobStore.LEASE.multipliedBy(3).toNanos();
+        while (true) {
+            if (store.cancelUnheld(id, CANCELLED_BY_CLIENT, clock.instant())) {
+                log.info("job={} state=CANCELLED event=ended reason=\"{}\" (no replica held it)", id, CANCELLED_BY_CLIENT);
+            }
+            Job job = store.find(id).orElseThrow(() -> unknownJob(id));
+            if (job.state() == JobState.CANCELLED) {
+                return job;
+            }
+            if (job.state().isFinal()) {
+                throw new PreconditionException("job " + id + " already finished (" + job.state() + "); nothing to cancel");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new StoreUnavailableException("job " + id + ": the replica that runs it has not answered the"
+                        + " cancel in " + JobStore.LEASE.multipliedBy(3).toSeconds() + " s; the request stays in the"
+                        + " store", null);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PreconditionException("job " + id + ": cancel interrupted; the request stays in the store");
+            }
+        }
     }
 
     /**
@@ -180,10 +224,33 @@ public final class JobRunner implements AutoCloseable {
     public AutoCloseable watch(String id, Consumer<Job> watcher) {
         JobRun run = active.get(id);
         if (run == null) {
-            watcher.accept(store.find(id).orElseThrow(() -> unknownJob(id)));
-            return () -> {};
+            Job job = store.find(id).orElseThrow(() -> unknownJob(id));
+            watcher.accept(job);
+            return job.state().isFinal() ? () -> {} : watchStore(job, watcher);
         }
         return run.watch(watcher);
+    }
+
+    /** A watch of a job another replica runs: its stored snapshots, polled every {@link #WATCH_POLL}. */
+    private AutoCloseable watchStore(Job first, Consumer<Job> watcher) {
+        Thread poll = Thread.ofVirtual().name("watch-" + first.id()).start(() -> {
+            Job last = first;
+            while (!last.state().isFinal()) {
+                try {
+                    Thread.sleep(WATCH_POLL);
+                    Job now = store.find(first.id()).orElse(last);
+                    if (!now.equals(last)) {
+                        last = now;
+                        watcher.accept(now);
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    log.warn("job={} watch: {}", first.id(), e.getMessage());
+                }
+            }
+        });
+        return poll::interrupt;
     }
 
     /** Jobs queued or running now. */
@@ -192,31 +259,102 @@ public final class JobRunner implements AutoCloseable {
     }
 
     /**
-     * After a restart on the same store: queued jobs start again; jobs that were running are marked interrupted,
-     * with their last progress snapshot kept.
+     * On start: takes over the store's unfinished jobs that no live replica holds (on SQLite, all of them; with
+     * PostgreSQL, those whose lease ended) and starts the heartbeat.
      */
     public void recover() {
-        for (Job job : store.unfinished()) {
-            if (job.state() == JobState.QUEUED) {
-                try {
-                    start(job, planner.plan(planner.checkShape(job.spec())));
-                    log.info("job={} state=QUEUED requeued after restart", job.id());
-                } catch (RuntimeException e) {
-                    Job failed = job.withState(JobState.FAILED, "could not be requeued after a restart: " + e.getMessage(),
-                            clock.instant());
-                    store.update(failed);
-                    JobRun.logState(failed, "recover");
+        for (JobStore.TakenOver t : store.takeOver(modelNames(), Integer.MAX_VALUE)) {
+            resume(t);
+        }
+        heartbeat = Thread.ofPlatform().daemon().name("lpe-leases").start(this::beat);
+    }
+
+    /**
+     * Runs a job this replica took over: queued again here (a running one from its first sample), ended CANCELLED if a
+     * client asked for that, FAILED if it can no longer be planned.
+     */
+    private void resume(JobStore.TakenOver taken) {
+        Job job = taken.job();
+        if (active.containsKey(job.id())) {
+            return; // runs here already: the take-over only renewed its lease
+        }
+        if (taken.cancelRequested()) {
+            end(job.withState(JobState.CANCELLED, CANCELLED_BY_CLIENT, clock.instant()));
+            return;
+        }
+        JobPlan plan;
+        try {
+            plan = planner.plan(planner.checkShape(job.spec()));
+        } catch (RuntimeException e) {
+            end(job.withState(JobState.FAILED, "could not be requeued after it was taken over: " + e.getMessage(),
+                    clock.instant()));
+            return;
+        }
+        Job queuedHere = new Job(job.id(), job.requestId(), job.spec(), JobState.QUEUED, "",
+                Progress.none(job.progress().budget()), List.of(), job.createdAt(), null, null);
+        try {
+            if (!store.update(queuedHere)) {
+                models.release(plan.model().name());
+                return; // another replica took it over meanwhile
+            }
+        } catch (RuntimeException e) {
+            models.release(plan.model().name());
+            throw e;
+        }
+        start(queuedHere, plan);
+        log.info("job={} state=QUEUED taken over (was {})", job.id(), job.state());
+    }
+
+    private void end(Job ended) {
+        if (store.update(ended)) {
+            finished.get(ended.state()).increment();
+            JobRun.logState(ended, "recover");
+        }
+    }
+
+    /** The heartbeat's loop, until {@link #close()}; a store that fails is logged and tried again at the next beat. */
+    private void beat() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(HEARTBEAT);
+                renewLeases();
+                int room = config.maxQueued() - queued.get();
+                for (JobStore.TakenOver t : store.takeOver(modelNames(), room)) {
+                    resume(t);
                 }
-            } else {
-                Progress p = job.progress();
-                Job interrupted = job.withState(JobState.INTERRUPTED, "the server stopped while the job was running"
-                        + " (last snapshot: " + p.samplesDone() + " of " + p.budget() + " samples); resubmit to rerun it",
-                        clock.instant());
-                store.update(interrupted);
-                finished.get(JobState.INTERRUPTED).increment();
-                JobRun.logState(interrupted, "recover");
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.warn("leases: {}", e.getMessage());
             }
         }
+    }
+
+    /** Renews the leases of the jobs here; stops those another replica took over, cancels those asked to be. */
+    private void renewLeases() {
+        List<String> here = List.copyOf(active.keySet());
+        JobStore.Renewal renewal = store.renew(here);
+        for (String id : here) {
+            JobRun run = active.get(id);
+            if (run == null || run.snapshot().state().isFinal()) {
+                continue;
+            }
+            if (!renewal.held().contains(id)) {
+                log.warn("job={} lease lost (another replica took it over); stopped here", id);
+                run.detach();
+                run.stopWork();
+            } else if (renewal.cancelRequested().contains(id)) {
+                try {
+                    run.cancel();
+                } catch (PreconditionException e) {
+                    // ended meanwhile
+                }
+            }
+        }
+    }
+
+    private List<String> modelNames() {
+        return models.list().stream().map(ModelInfo::name).toList();
     }
 
     /**
@@ -226,6 +364,14 @@ public final class JobRunner implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (heartbeat != null) {
+            heartbeat.interrupt();
+            try {
+                heartbeat.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         List<JobRun> runs = List.copyOf(active.values());
         runs.forEach(JobRun::detach); // all first: a stopped job frees its run slot, which a queued one could take
         runs.forEach(JobRun::stopWork);

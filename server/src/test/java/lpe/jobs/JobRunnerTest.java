@@ -199,7 +199,7 @@ class JobRunnerTest {
     }
 
     @Test
-    void afterARestartRunningJobsAreInterruptedAndQueuedOnesRun() throws Exception {
+    void afterARestartRunningJobsRunAgainToTheSameResultAndQueuedOnesRun() throws Exception {
         // What a killed server leaves in its store: a finished job, a running one with a snapshot, a queued one.
         Instant t = Instant.parse("2026-01-01T00:00:00Z");
         Estimate old = direct(2, 64, 3);
@@ -216,10 +216,9 @@ class JobRunnerTest {
         }
         try (JobsFixture g = new JobsFixture(dir, 0, 1, 4)) {
             g.runner.recover();
-            Job interrupted = g.runner.get("running");
-            assertEquals(JobState.INTERRUPTED, interrupted.state());
-            assertTrue(interrupted.reason().contains("server stopped while the job was running (last snapshot: 320 of"
-                    + " 1000 samples)"), interrupted.reason());
+            Job rerun = g.await("running");
+            assertEquals(JobState.SUCCEEDED, rerun.state(), rerun.reason());
+            assertSameEstimate(direct(1, 1000, 1), rerun.results().getFirst().estimate());
             Job requeued = g.await("queued");
             assertEquals(JobState.SUCCEEDED, requeued.state());
             assertSameEstimate(direct(3, 96, 2), requeued.results().getFirst().estimate());
@@ -233,7 +232,7 @@ class JobRunnerTest {
         String runningId;
         String queuedId;
         try (JobsFixture f = new JobsFixture(dir, 20, 1, 4)) {
-            runningId = f.runner.submit(JobsFixture.spec(List.of("t1"), 1 << 20, 1), "").id();
+            runningId = f.runner.submit(JobsFixture.spec(List.of("t1"), 1 << 16, 1), "").id();
             Waits.until(() -> f.runner.get(runningId).state() == JobState.RUNNING, "the first job to run");
             queuedId = f.runner.submit(JobsFixture.spec(List.of("t3"), 96, 2), "req-q").id();
             assertEquals(JobState.QUEUED, f.runner.get(queuedId).state());
@@ -244,7 +243,9 @@ class JobRunnerTest {
         }
         try (JobsFixture g = new JobsFixture(dir, 0, 1, 4)) {
             g.runner.recover();
-            assertEquals(JobState.INTERRUPTED, g.runner.get(runningId).state());
+            Job rerun = g.await(runningId);
+            assertEquals(JobState.SUCCEEDED, rerun.state(), rerun.reason());
+            assertSameEstimate(direct(1, 1 << 16, 1), rerun.results().getFirst().estimate());
             Job requeued = g.await(queuedId);
             assertEquals(JobState.SUCCEEDED, requeued.state());
             assertSameEstimate(direct(3, 96, 2), requeued.results().getFirst().estimate());

@@ -92,19 +92,19 @@ abstract class JobStoreContract {
             store.insert(job("a", "", JobState.QUEUED));
         }
         try (Connection c = raw(location); Statement s = c.createStatement()) {
-            assertEquals("2", latestVersion(s));
+            assertEquals("4", latestVersion(s));
             s.executeUpdate("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
-                    + " checksum, installed_by, execution_time, success) VALUES (99, '3', 'from a newer lpe', 'SQL',"
-                    + " 'V3__from_a_newer_lpe.sql', 0, 'test', 0, TRUE)");
+                    + " checksum, installed_by, execution_time, success) VALUES (99, '5', 'from a newer lpe', 'SQL',"
+                    + " 'V5__from_a_newer_lpe.sql', 0, 'test', 0, TRUE)");
         }
         StoreUnavailableException e = assertThrows(StoreUnavailableException.class, () -> new JobStore(location));
-        assertEquals("job store " + location + " has schema version 3, newer than this server's 2: run the lpe"
+        assertEquals("job store " + location + " has schema version 5, newer than this server's 4: run the lpe"
                 + " version that wrote it, or another --store", e.getMessage());
         try (Connection c = raw(location); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT COUNT(*) FROM jobs")) {
             assertTrue(r.next());
             assertEquals(1, r.getInt(1));
-            assertEquals("3", latestVersion(s));
+            assertEquals("5", latestVersion(s));
         }
     }
 
