@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Several replicas on one PostgreSQL store: a replica killed with SIGKILL loses its leases and the others finish its
  * jobs, each once and to the result of an uninterrupted run; watches and cancels on one replica of a job another runs;
- * replicas with different model roots; and an SQLite store refusing a second server.
+ * replicas with different model roots; a database away for a few seconds; and an SQLite store refusing a second server.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ReplicasTest {
@@ -182,6 +182,26 @@ class ReplicasTest {
         try (TestServer c = new TestServer(Files.createDirectory(dir.resolve("c")), store, config(), 0, 1, 8, false)) {
             Job done = c.await(other);
             EstimationApiTest.assertSame(Reference.naive(2, 256, 2), done.getResult().getEstimates(0));
+        }
+    }
+
+    @Test
+    void jobsRunningWhileTheDatabaseIsAwayForAFewSecondsAllFinishToTheirResults() throws Exception {
+        StoreLocation store = postgres.newDatabase();
+        try (TestServer s = new TestServer(dir, store, config(), 10, 2, 8, false)) {
+            List<String> ids = new ArrayList<>();
+            for (int k = 0; k < 6; k++) {
+                ids.add(s.jobs().submitJob(SubmitJobRequest.newBuilder().setSpec(TestServer.spec(1 + k, 640, 50 + k))
+                        .build()).getId());
+            }
+            postgres.stop();
+            Thread.sleep(3000);
+            postgres.start();
+            for (int k = 0; k < 6; k++) {
+                Job done = s.await(ids.get(k));
+                assertEquals(Job.State.SUCCEEDED, done.getState(), done.getReason());
+                EstimationApiTest.assertSame(Reference.naive(1 + k, 640, 50 + k), done.getResult().getEstimates(0));
+            }
         }
     }
 
