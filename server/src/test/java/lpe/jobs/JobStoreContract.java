@@ -1,6 +1,7 @@
 package lpe.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import lpe.estimate.Estimate;
 import org.junit.jupiter.api.Test;
 
@@ -105,6 +107,33 @@ abstract class JobStoreContract {
             assertTrue(r.next());
             assertEquals(1, r.getInt(1));
             assertEquals("5", latestVersion(s));
+        }
+    }
+
+    @Test
+    void aJobIsHeldByItsWriterUntilAnotherReplicaTakesItOverAndACancelRequestReachesTheHolder() throws Exception {
+        StoreLocation location = newStore();
+        try (JobStore store = new JobStore(location)) {
+            Job queued = job("q", "", JobState.QUEUED);
+            store.insert(queued);
+            store.insert(job("r", "", JobState.RUNNING));
+            store.insert(job("done", "", JobState.SUCCEEDED));
+            assertEquals(new JobStore.Renewal(Set.of("q", "r"), Set.of()), store.renew(List.of("q", "r", "done")));
+            assertEquals(List.of(), store.takeOver(List.of("m"), 10), "its own live jobs are not taken over");
+            assertTrue(store.requestCancel("r"));
+            assertFalse(store.requestCancel("done"), "a finished job has nothing to cancel");
+            assertEquals(new JobStore.Renewal(Set.of("q", "r"), Set.of("r")), store.renew(List.of("q", "r")));
+
+            try (Connection c = raw(location); Statement s = c.createStatement()) { // a replica that died held them
+                s.executeUpdate("UPDATE jobs SET owner = 'gone', lease_until = 0");
+            }
+            assertEquals(new JobStore.Renewal(Set.of(), Set.of()), store.renew(List.of("q", "r")));
+            assertFalse(store.update(queued.withState(JobState.RUNNING, "", T)), "only the holder writes a job");
+            assertEquals(List.of(), store.takeOver(List.of("other"), 10), "only jobs of the given models");
+            assertEquals(List.of(new JobStore.TakenOver(queued, false)), store.takeOver(List.of("m"), 1),
+                    "oldest first, up to the limit");
+            assertEquals(List.of("r"), store.takeOver(List.of("m"), 10).stream().map(t -> t.job().id()).toList());
+            assertTrue(store.update(queued.withState(JobState.RUNNING, "", T)));
         }
     }
 
