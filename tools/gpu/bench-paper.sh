@@ -12,7 +12,8 @@
 # Environment: GROUND_TRUTH (count files, default every docs/benchmarks/ground-truth/*.json plus
 # tools/gpu/results/gt-hex-gelu-1l.json), PRECISION (default tf32: the precision of the H200 estimator measurements in
 # docs/benchmarks-paper.md; ground truth stays fp32), TARGETS (per pair, default 64), BUDGET (default 65536),
-# METHODS (default naive,itgis,mhis,qld,gld), RUN_SECONDS (default 540), PYTHON (default python3).
+# METHODS (default naive,itgis,mhis,qld,gld), TARGETS_PER_JOB (default 64), JOBS (jobs at a time, default 4),
+# BATCH_ROWS (default 16384), MAX_DELAY_MS (default 20), RUN_SECONDS (default 540), PYTHON (default python3).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -32,7 +33,7 @@ timeout "${RUN_SECONDS:-540}" build/gpu-server/java/bin/java --enable-native-acc
   -DRUST_FLAVOR=cpu -Dai.djl.util.cuda.fork=true -Dlpe.native.library="$lib" -Dlpe.home="$root" \
   -cp "build/gpu-server/lib/*" lpe.bench.Bench paper --ground-truth "${truth[@]}" \
   --engine native --device cuda --precision "${PRECISION:-tf32}" --targets "${TARGETS:-64}" --budget "${BUDGET:-65536}" \
-  --methods "${METHODS:-naive,itgis,mhis,qld,gld}" --targets-per-job 64 --jobs 4 --batch-rows 16384 --max-delay-ms 20 \
+  --methods "${METHODS:-naive,itgis,mhis,qld,gld}" --targets-per-job "${TARGETS_PER_JOB:-64}" --jobs "${JOBS:-4}" --batch-rows "${BATCH_ROWS:-16384}" --max-delay-ms "${MAX_DELAY_MS:-20}" \
   --out "$out/results.jsonl" "$@" 2> >(grep -v " INFO " > "$out/bench-paper.log") | tee "$out/summary.txt"
 status=${PIPESTATUS[0]}
 echo "bench-paper: exit status $status (124: stopped by RUN_SECONDS; rerun to continue); log $out/bench-paper.log" >&2

@@ -5,7 +5,7 @@
 # included (41 MB), so the pack is made small:
 #   - a jlink'd Java 25 (the modules the CLI uses) with its native libraries stripped;
 #   - the bench (or CLI) module's runtime jars, without the PostgreSQL driver (GPU runs use
-#     SQLite stores), compile-time annotation jars, the DJL/PyTorch natives, Netty, the report's PDF/PNG libraries and the Apache
+#     SQLite stores), compile-time annotation jars, the DJL/PyTorch natives, the report's PDF/PNG libraries and the Apache
 #     commons archive/IO/codec libraries (unused by `lpe bench server`); only the Linux x86-64 natives of sqlite-jdbc,
 #     the tokenizers and JNA, stripped; the third-party classes without their debug attributes (StripDebug.java;
 #     lpe's own keep them, for stack traces);
@@ -21,13 +21,16 @@ export PATH="$JAVA_HOME/bin:$PATH"
 out=build/gpu-server
 rm -rf "$out" "$out.tar.xz" build/gpu-server-jars
 mkdir -p "$out/lib" build/gpu-server-jars
-skip='postgresql-|checker-qual|error_prone|j2objc|jsr305|pytorch-native-cpu|pytorch-jni|pytorch-engine|grpc-netty-shaded|pdfbox|fontbox|xchart|graphics2d|VectorGraphics2D|animated-gif|commons-compress|commons-io|commons-codec'
-module="${LPE_PACK:-bench}"  # bench (lpe bench: bench-*.sh) or client-cli (the CLI: ground-truth.sh); both do not fit
-{ echo "$module/target/lpe-$module-0.1.0-SNAPSHOT.jar"; tr ':' '\n' < "$module/target/classpath.txt" | grep -Ev "$skip"; } |
-  grep -v '^$' |
+skip='postgresql-|checker-qual|error_prone|j2objc|jsr305|pytorch-native-cpu|pytorch-jni|pytorch-engine|pdfbox|fontbox|xchart|graphics2d|VectorGraphics2D|animated-gif|commons-compress|commons-io|commons-codec'
+# LPE_PACK: the modules whose jars and runtime classpath are packed, e.g. "bench" (lpe bench: bench-*.sh),
+# "client-cli" (the CLI: ground-truth.sh) or "bench client-cli" (both, for a session that counts ground truth and
+# runs lpe bench paper; their classpaths overlap, so the union is only the CLI's jar larger than bench alone)
+for module in ${LPE_PACK:-bench}; do
+  echo "$module/target/lpe-$module-0.1.0-SNAPSHOT.jar"; tr ':' '\n' < "$module/target/classpath.txt" | grep -Ev "$skip"
+done | grep -v '^$' | sort -u |
   while read -r jar; do
     dir="build/gpu-server-jars/$(basename "$jar" .jar)"
-    mkdir -p "$dir" && (cd "$dir" && unzip -q "$(cd "$root" && realpath "$jar")")
+    mkdir -p "$dir" && (cd "$dir" && unzip -qo "$(cd "$root" && realpath "$jar")")
   done
 keep_natives() {  # keep_natives JAR_NAME DIR KEEP_REGEX: drops the files under DIR of that jar not matching KEEP_REGEX
   (cd build/gpu-server-jars/"$1"* && find "$2" -type f | grep -Ev "$3" | xargs -r rm -f)

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -142,7 +143,7 @@ final class PaperBench implements Callable<Integer> {
     CommandSpec spec;
 
     /** One job's work: these targets of one pair with one method. */
-    private record Work(Pair pair, String dist, String method, int[] targets) {}
+    private record Work(Pair pair, String dist, String method, int round, int[] targets) {}
 
     @Override
     public Integer call() throws Exception {
@@ -291,11 +292,14 @@ final class PaperBench implements Callable<Integer> {
                 int[] pending = Arrays.stream(chosen)
                         .filter(t -> !results.finished(pair.model(), pair.label(), method, t)).toArray();
                 for (int from = 0; from < pending.length; from += targetsPerJob) {
-                    work.add(new Work(pair, dist, method, Arrays.copyOfRange(pending, from,
+                    work.add(new Work(pair, dist, method, from / targetsPerJob, Arrays.copyOfRange(pending, from,
                             Math.min(pending.length, from + targetsPerJob))));
                 }
             }
         }
+        // the first job of every (pair, method) before any second one: a run cut by its time limit leaves every
+        // pair and method with results on the same targets
+        work.sort(Comparator.comparingInt(Work::round));
         err.printf("lpe bench paper: %d jobs to run (%d pairs, methods %s)%n", work.size(), pairs.size(), methodList);
         err.flush();
         try (ExecutorService pool = Executors.newFixedThreadPool(jobs)) {

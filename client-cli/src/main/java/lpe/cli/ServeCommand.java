@@ -9,12 +9,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import lpe.api.LpeServer;
 import lpe.api.RuntimeModule;
 import lpe.api.ServerConfig;
 import lpe.api.ServerModule;
+import lpe.api.TokensFile;
 import lpe.batching.BatcherConfig;
+import lpe.jobs.Caller;
 import lpe.jobs.JobsConfig;
 import lpe.jobs.JobStore;
 import lpe.jobs.ModelLoader;
@@ -29,7 +32,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code lpe serve}: the gRPC estimation server. Models are directory names under {@code --model-root}; jobs live in
  * the store {@code --store} (an SQLite file, or a PostgreSQL database that several replicas share), which a restarted
- * server picks up (finished results kept, queued and running jobs run again). SIGTERM / Ctrl-C shut it down gracefully.
+ * server picks up (finished results kept, queued jobs run again, running ones resumed from their last checkpoint).
+ * SIGTERM / Ctrl-C shut it down gracefully.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gRPC estimation server.")
 public final class ServeCommand implements Callable<Integer> {
@@ -64,6 +68,11 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--token-file", description = "File whose first line is the bearer token (instead of --token).")
     Path tokenFile;
 
+    @Option(names = "--tokens-file", description = "File of identities, one a line, name:role:token (role user or"
+            + " admin), instead of --token: a job belongs to the identity that submitted it; users see and cancel"
+            + " their own jobs only, admins every job.")
+    Path tokensFile;
+
     @Option(names = "--tls-cert", description = "PEM certificate chain; with --tls-key, serve TLS.")
     Path tlsCertificate;
 
@@ -90,6 +99,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Longest wait for other jobs' rows before a batch runs (default ${DEFAULT-VALUE}).")
     long batchDelayMillis;
 
+    @Option(names = "--checkpoint-ms", defaultValue = "5000", description = "Least time between two saves of a"
+            + " running job's estimator states, from which it resumes after a crash (default ${DEFAULT-VALUE}; 0: no"
+            + " checkpoints, a running job then starts again from the beginning after a crash).")
+    long checkpointMillis;
+
     @Mixin
     EngineOptions engine;
 
@@ -103,9 +117,15 @@ public final class ServeCommand implements Callable<Integer> {
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException("--model-root " + root + " is not a directory");
         }
+        if (checkpointMillis < 0) {
+            throw new IllegalArgumentException("--checkpoint-ms must be >= 0 (0: no checkpoints), got "
+                    + checkpointMillis);
+        }
         JobsConfig jobs = new JobsConfig(root, storeLocation(home), maxRunning, maxQueued, maxBudget,
-                new BatcherConfig(batchRows, Duration.ofMillis(batchDelayMillis)));
-        ServerConfig config = new ServerConfig(port, metricsPort(), token(), tlsCertificate, tlsKey, preload, bind);
+                new BatcherConfig(batchRows, Duration.ofMillis(batchDelayMillis)), Duration.ofMillis(checkpointMillis));
+        ServerConfig config = tokensFile == null
+                ? new ServerConfig(port, metricsPort(), token(), tlsCertificate, tlsKey, preload, bind)
+                : new ServerConfig(port, metricsPort(), identities(), tlsCertificate, tlsKey, preload, bind);
         JobStore openedStore;
         try {
             openedStore = new JobStore(jobs.store());
@@ -127,6 +147,14 @@ public final class ServeCommand implements Callable<Integer> {
         System.out.flush();
         server.awaitTermination();
         return 0;
+    }
+
+    /** --tokens-file's identities; refused with --token or --token-file. */
+    private Map<String, Caller> identities() {
+        if (tokenFile != null || token != null && !token.isEmpty() && System.getenv("LPE_TOKEN") == null) {
+            throw new IllegalArgumentException("give --tokens-file or --token / --token-file, not both");
+        }
+        return TokensFile.read(tokensFile);
     }
 
     /** --token-file's first line, else --token / $LPE_TOKEN; null when none (no authentication). */

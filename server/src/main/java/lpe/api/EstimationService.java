@@ -52,19 +52,22 @@ final class EstimationService extends EstimationServiceGrpc.EstimationServiceImp
                 throw Status.DEADLINE_EXCEEDED.withDescription("the call ended before the job was enqueued")
                         .asRuntimeException();
             }
-            return ProtoMapper.toProto(runner.submit(spec, request.getRequestId(), request.getSpec().hasSeed()));
+            return ProtoMapper.toProto(runner.submit(spec, request.getRequestId(), request.getSpec().hasSeed(),
+                    AuthInterceptor.caller()));
         });
     }
 
     @Override
     public void getJob(GetJobRequest request, StreamObserver<Job> response) {
-        unary(response, () -> ProtoMapper.toProto(runner.get(ProtoMapper.resourceId(request.getName(), "jobs", "name"))));
+        unary(response, () -> ProtoMapper.toProto(runner.get(ProtoMapper.resourceId(request.getName(), "jobs", "name"),
+                AuthInterceptor.caller())));
     }
 
     @Override
     public void cancelJob(CancelJobRequest request, StreamObserver<Job> response) {
         unary(response, () ->
-                ProtoMapper.toProto(runner.cancel(ProtoMapper.resourceId(request.getName(), "jobs", "name"))));
+                ProtoMapper.toProto(runner.cancel(ProtoMapper.resourceId(request.getName(), "jobs", "name"),
+                        AuthInterceptor.caller())));
     }
 
     @Override
@@ -91,7 +94,7 @@ final class EstimationService extends EstimationServiceGrpc.EstimationServiceImp
                 case UNRECOGNIZED -> throw Errors.invalid("state", "unknown state " + request.getStateValue());
                 default -> JobState.valueOf(request.getState().name());
             };
-            var jobs = runner.list(state, size + 1, offset);
+            var jobs = runner.list(state, size + 1, offset, AuthInterceptor.caller());
             ListJobsResponse.Builder b = ListJobsResponse.newBuilder();
             jobs.stream().limit(size).forEach(j -> b.addJobs(ProtoMapper.toProto(j)));
             if (jobs.size() > size) {
@@ -113,7 +116,7 @@ final class EstimationService extends EstimationServiceGrpc.EstimationServiceImp
         AutoCloseable subscription;
         try {
             String id = ProtoMapper.resourceId(request.getName(), "jobs", "name");
-            subscription = runner.watch(id, job -> {
+            subscription = runner.watch(id, AuthInterceptor.caller(), job -> {
                 synchronized (closed) {
                     if (closed.get() || call.isCancelled()) {
                         return;

@@ -69,7 +69,8 @@ public final class LpeServer implements AutoCloseable {
             throw new UncheckedIOException("cannot read the TLS certificate or key: " + e.getMessage(), e);
         }
         if (config.metricsPort() >= 0) {
-            metrics = new MetricsHttpServer(address(config.metricsPort()), config.bearerToken(), meters);
+            metrics = new MetricsHttpServer(address(config.metricsPort()), config.tokens().entrySet().stream()
+                    .filter(t -> t.getValue().admin()).map(java.util.Map.Entry::getKey).toList(), meters);
         }
         return start(config.bind() == null ? Grpc.newServerBuilderForPort(config.port(), credentials)
                 : NettyServerBuilder.forAddress(address(config.port()), credentials));
@@ -95,8 +96,8 @@ public final class LpeServer implements AutoCloseable {
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .maxInboundMessageSize(MAX_REQUEST_BYTES);
-        if (config.bearerToken() != null) {
-            builder.intercept(new AuthInterceptor(config.bearerToken()));
+        if (config.authenticated()) {
+            builder.intercept(new AuthInterceptor(config.tokens()));
         }
         builder.intercept(new DeadlineInterceptor());
         builder.intercept(new RequestIdInterceptor());
@@ -115,7 +116,7 @@ public final class LpeServer implements AutoCloseable {
         health.setStatus(ModelServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
         log.info("serving bind={} port={} tls={} auth={} metrics_port={} models={}",
                 config.bind() == null ? "*" : config.bind(), port(), config.tls(),
-                config.bearerToken() != null, metrics == null ? "off" : metrics.port(), config.preload());
+                config.authenticated(), metrics == null ? "off" : metrics.port(), config.preload());
         return this;
     }
 

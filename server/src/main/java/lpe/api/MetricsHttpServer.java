@@ -8,27 +8,33 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.concurrent.Executors;
 
 /**
- * Serves the Prometheus text format at {@code /metrics} on its own HTTP port. With a token, a scrape must carry
- * {@code Authorization: Bearer <token>} (Prometheus: {@code authorization: {credentials: ...}}) or gets 401: the
- * metrics name models and counts jobs, which the token guards on the gRPC side too.
+ * Serves the Prometheus text format at {@code /metrics} on its own HTTP port. With tokens (the admins' of the gRPC
+ * side), a scrape must carry {@code Authorization: Bearer <token>} with one of them (Prometheus:
+ * {@code authorization: {credentials: ...}}) or gets 401: the metrics name models and count every identity's jobs.
  */
 final class MetricsHttpServer implements AutoCloseable {
     private final HttpServer http;
 
-    MetricsHttpServer(InetSocketAddress address, String token, PrometheusMeterRegistry registry) {
+    /** {@code tokens} empty: no authentication. */
+    MetricsHttpServer(InetSocketAddress address, List<String> tokens, PrometheusMeterRegistry registry) {
         try {
             http = HttpServer.create(address, 0);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the metrics port " + address.getPort() + ": " + e.getMessage(), e);
         }
-        byte[] expected = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        List<byte[]> expected = tokens.stream().map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8)).toList();
         http.createContext("/metrics", exchange -> {
             String given = exchange.getRequestHeaders().getFirst("Authorization");
-            if (expected != null && (given == null
-                    || !MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8)))) {
+            byte[] header = given == null ? new byte[0] : given.getBytes(StandardCharsets.UTF_8);
+            boolean allowed = expected.isEmpty();
+            for (byte[] e : expected) {
+                allowed |= MessageDigest.isEqual(e, header);
+            }
+            if (!allowed) {
                 byte[] body = "this server needs a bearer token: send 'Authorization: Bearer <token>'\n"
                         .getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer");

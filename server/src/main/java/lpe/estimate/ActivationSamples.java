@@ -1,7 +1,7 @@
 package lpe.estimate;
 
 import java.util.EnumSet;
-import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
 import lpe.dist.InputDistribution;
 import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
@@ -13,6 +13,7 @@ import lpe.engine.Output;
  */
 final class ActivationSamples {
     static final int BATCH = 512;
+    private static final int STATE_VERSION = 1;
 
     private ActivationSamples() {}
 
@@ -24,19 +25,31 @@ final class ActivationSamples {
                         + behavior.spec();
     }
 
-    /** Rows of the requested output (ACTIVATIONS [n][D] or LOGITS [n][V]) for n = budget inputs drawn from D. */
+    /**
+     * Rows of the requested output (ACTIVATIONS [n][D] or LOGITS [n][V]) for n = budget inputs drawn from D, each as
+     * {@code keep} reduces it (what the method needs of the row); the rows kept so far are the saved state.
+     */
     static float[][] draw(EstimationProblem problem, Engine engine, Output output, String method,
-            ProgressListener progress) {
+            ProgressListener progress, Checkpoints checkpoints, UnaryOperator<float[]> keep) {
         String refusal = refusal(method, problem.behavior());
         if (refusal != null) {
             throw new IllegalArgumentException(refusal);
         }
         long start = System.nanoTime();
-        SplittableRandom random = new SplittableRandom(problem.seed());
+        SplitMix random = new SplitMix(problem.seed());
         InputDistribution d = problem.distribution();
         int n = problem.budget();
         float[][] rows = new float[n][];
-        for (int done = 0; done < n; ) {
+        int done = 0;
+        if (checkpoints.restored() != null) {
+            State.Reader in = State.reader(checkpoints.restored(), method, STATE_VERSION);
+            done = in.readInt();
+            random = SplitMix.read(in);
+            for (int k = 0; k < done; k++) {
+                rows[k] = in.readFloats();
+            }
+        }
+        while (done < n) {
             Checks.throwIfCancelled();
             int count = Math.min(BATCH, n - done);
             int[][] tokens = new int[count][];
@@ -45,11 +58,22 @@ final class ActivationSamples {
             }
             var result = engine.run(new EngineRequest(tokens, EnumSet.of(output), null));
             float[][] batch = output == Output.LOGITS ? result.logits() : result.activations();
-            System.arraycopy(batch, 0, rows, done, count);
+            for (int b = 0; b < count; b++) {
+                rows[done + b] = keep.apply(batch[b]);
+            }
             done += count;
             double seconds = (System.nanoTime() - start) / 1e9;
             // nothing is estimated until all samples are in: the partial result says so with the interval [0, 1]
             progress.update(done, n, Estimate.of(method, 0, 0, Interval.NONE, 0, done, done, 0, seconds, problem.seed()));
+            if (checkpoints.due()) {
+                State.Writer out = State.writer(method, STATE_VERSION);
+                out.writeInt(done);
+                random.write(out);
+                for (int k = 0; k < done; k++) {
+                    out.writeFloats(rows[k]);
+                }
+                checkpoints.save(out.toBytes());
+            }
         }
         return rows;
     }

@@ -9,7 +9,16 @@ public interface Estimator {
     /** The method's name as the CLI and proto spell it: naive, itgis, itgis-ce, mhis, qld, gld, auto, exact. */
     String name();
 
-    Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress);
+    /** A run from the beginning that saves no state. */
+    default Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress) {
+        return run(problem, engine, progress, Checkpoints.NONE);
+    }
+
+    /**
+     * A run that saves its state when {@code checkpoints} says so and, given a saved state, resumes from it: the
+     * estimate is the same bit for bit as an uninterrupted run's (same engine, same seed).
+     */
+    Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress, Checkpoints checkpoints);
 
     /** Null if this method can estimate {@code behavior}, else why not (one line naming the method and behaviour). */
     default String refusal(Behavior behavior) {

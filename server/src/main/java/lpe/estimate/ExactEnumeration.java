@@ -16,6 +16,7 @@ public final class ExactEnumeration implements Estimator {
     /** 2^22 = 4,194,304 inputs: about an hour of CPU forward passes on stories260K-sized models. */
     public static final long MAX_INPUTS = 1L << 22;
     static final int BATCH = 512;
+    private static final int STATE_VERSION = 1;
 
     @Override
     public String name() {
@@ -23,7 +24,7 @@ public final class ExactEnumeration implements Estimator {
     }
 
     @Override
-    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress) {
+    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress, Checkpoints checkpoints) {
         Checks.validate(problem, engine.shape());
         InputDistribution d = problem.distribution();
         int length = d.length();
@@ -40,6 +41,12 @@ public final class ExactEnumeration implements Estimator {
         int[] digits = new int[length];
         double p = 0;
         long done = 0;
+        if (checkpoints.restored() != null) {
+            State.Reader in = State.reader(checkpoints.restored(), name(), STATE_VERSION);
+            done = in.readLong();
+            p = in.readDouble();
+            digits = in.readInts();
+        }
         while (done < inputs) {
             Checks.throwIfCancelled();
             int rows = (int) Math.min(BATCH, inputs - done);
@@ -64,6 +71,13 @@ public final class ExactEnumeration implements Estimator {
             double seconds = (System.nanoTime() - start) / 1e9;
             progress.update(done, inputs, Estimate.of(name(), p, 0, Interval.exact(p), done, done, done, 0, seconds,
                     problem.seed()));
+            if (checkpoints.due()) {
+                State.Writer out = State.writer(name(), STATE_VERSION);
+                out.writeLong(done);
+                out.writeDouble(p);
+                out.writeInts(digits);
+                checkpoints.save(out.toBytes());
+            }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return Estimate.of(name(), p, 0, Interval.exact(p), inputs, inputs, inputs, 0, seconds, problem.seed());

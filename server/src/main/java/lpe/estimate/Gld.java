@@ -26,19 +26,23 @@ public final class Gld implements Estimator {
     }
 
     @Override
-    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress) {
+    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress, Checkpoints checkpoints) {
         Checks.validate(problem, engine.shape());
         long start = System.nanoTime();
-        float[][] logits = ActivationSamples.draw(problem, engine, Output.LOGITS, name(), progress);
-        int n = logits.length;
+        int target = problem.target();
+        float[][] kept = ActivationSamples.draw(problem, engine, Output.LOGITS, name(), progress, checkpoints,
+                row -> {
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (float l : row) {
+                        max = Math.max(max, l);
+                    }
+                    return new float[] {row[target] - max};
+                });
+        int n = kept.length;
         double[] delta = new double[n];
         double mean = 0;
         for (int k = 0; k < n; k++) {
-            float max = Float.NEGATIVE_INFINITY;
-            for (float l : logits[k]) {
-                max = Math.max(max, l);
-            }
-            delta[k] = logits[k][problem.target()] - max;
+            delta[k] = kept[k][0];
             mean += delta[k];
         }
         mean /= n;

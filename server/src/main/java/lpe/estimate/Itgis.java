@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
 import lpe.dist.InputDistribution;
 import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
@@ -60,6 +59,7 @@ public final class Itgis implements Estimator {
     static final double HALF_WEIGHT_HITS = 16;
     /** Share of p_i in the refinement's per-position law, so that it never rules a token out. */
     static final double REFINEMENT_SMOOTHING = 0.1;
+    private static final int STATE_VERSION = 1;
 
     private final int batch;
     private final double decay;
@@ -96,65 +96,99 @@ public final class Itgis implements Estimator {
     }
 
     @Override
-    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress) {
-        return run(problem, engine, progress, false);
+    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress, Checkpoints checkpoints) {
+        return run(problem, engine, progress, checkpoints, false);
     }
 
     /**
      * The run; with {@code abandonWithoutHits}, null instead once the adaptive rule's pilots (if any) have seen fewer
      * than two hits in all: the proposal has found nothing to lean on. The pilots then cost
      * ⌊{@link Tuning#pilotFraction()}·n⌋ forward and backward passes.
+     *
+     * <p>The saved state: the generator, the sums, the pilot to step next and the chosen proposal (−1 while the
+     * pilots run), and every pilot's state while they run, the chosen proposal's after.
      */
-    Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress, boolean abandonWithoutHits) {
+    Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress, Checkpoints checkpoints,
+            boolean abandonWithoutHits) {
         Checks.validate(problem, engine.shape());
         long start = System.nanoTime();
-        SplittableRandom random = new SplittableRandom(problem.seed());
+        SplitMix random = new SplitMix(problem.seed());
         Setup setup = Setup.of(problem, batch);
         Sums all = new Sums();
         int n = problem.budget();
-        Proposal chosen;
         Tuning.Rule rule = problem.tuning().temperatureRule();
         boolean adaptive = Double.isNaN(problem.temperature())
                 && (rule == Tuning.Rule.ADAPTIVE || rule == Tuning.Rule.METHOD_DEFAULT && crossEntropy);
-        if (!adaptive) {
-            chosen = new Proposal(setup, TemperatureRule.itgis(problem));
+        List<Proposal> candidates = new ArrayList<>();
+        if (adaptive) {
+            for (double t : PILOT_TEMPERATURES) {
+                candidates.add(new Proposal(setup, t));
+            }
         } else {
-            chosen = pilots(setup, engine, random, all, n, start, problem, progress);
+            candidates.add(new Proposal(setup, TemperatureRule.itgis(problem)));
+        }
+        int nextPilot = 0;
+        int chosen = adaptive ? -1 : 0;
+        if (checkpoints.restored() != null) {
+            State.Reader in = State.reader(checkpoints.restored(), name(), STATE_VERSION);
+            random = SplitMix.read(in);
+            all.read(in);
+            nextPilot = in.readInt();
+            chosen = in.readInt();
+            for (Proposal p : chosen < 0 ? candidates : List.of(candidates.get(chosen))) {
+                p.read(in);
+            }
+        }
+        if (chosen < 0) {
+            // the adaptive rule's pilots: each candidate stepped in turn until the pilot share of the budget is spent
+            long pilotBudget = (long) Math.floor(problem.tuning().pilotFraction() * n);
+            while (all.count < pilotBudget) {
+                Checks.throwIfCancelled();
+                candidates.get(nextPilot).step(engine, random, (int) Math.min(batch, pilotBudget - all.count), all);
+                nextPilot = (nextPilot + 1) % candidates.size();
+                progress.update(all.count, n, all.estimate(name(), start, problem));
+                checkpoint(checkpoints, random, all, candidates, nextPilot, chosen);
+            }
+            chosen = best(candidates);
             if (abandonWithoutHits && all.hits < 2) {
                 return null;
             }
         }
+        Proposal proposal = candidates.get(chosen);
         while (all.count < n) {
             Checks.throwIfCancelled();
-            chosen.step(engine, random, Math.min(batch, (int) (n - all.count)), all);
+            proposal.step(engine, random, Math.min(batch, (int) (n - all.count)), all);
             progress.update(all.count, n, all.estimate(name(), start, problem));
+            checkpoint(checkpoints, random, all, candidates, nextPilot, chosen);
         }
         return all.estimate(name(), start, problem);
     }
 
-    /**
-     * The adaptive temperature rule's pilots: one proposal per candidate temperature, stepped in turn until the pilot
-     * share of the budget is spent; returns the one to continue.
-     */
-    private Proposal pilots(Setup setup, Engine engine, SplittableRandom random, Sums all, int n, long start,
-            EstimationProblem problem, ProgressListener progress) {
-        List<Proposal> candidates = new ArrayList<>();
-        for (double t : PILOT_TEMPERATURES) {
-            candidates.add(new Proposal(setup, t));
-        }
-        long pilotBudget = (long) Math.floor(problem.tuning().pilotFraction() * n);
-        for (int c = 0; all.count < pilotBudget; c = (c + 1) % candidates.size()) {
-            Checks.throwIfCancelled();
-            candidates.get(c).step(engine, random, (int) Math.min(batch, pilotBudget - all.count), all);
-            progress.update(all.count, n, all.estimate(name(), start, problem));
-        }
-        Proposal best = candidates.get(2);
-        for (Proposal p : candidates) {
-            if (p.pilotScore().compareTo(best.pilotScore()) < 0) {
-                best = p;
+    /** The pilot to continue: the best score, starting from T = 1 (ties keep the earlier). */
+    private static int best(List<Proposal> candidates) {
+        int best = 2;
+        for (int i = 0; i < candidates.size(); i++) {
+            if (candidates.get(i).pilotScore().compareTo(candidates.get(best).pilotScore()) < 0) {
+                best = i;
             }
         }
         return best;
+    }
+
+    private void checkpoint(Checkpoints checkpoints, SplitMix random, Sums all, List<Proposal> candidates,
+            int nextPilot, int chosen) {
+        if (!checkpoints.due()) {
+            return;
+        }
+        State.Writer out = State.writer(name(), STATE_VERSION);
+        random.write(out);
+        all.write(out);
+        out.writeInt(nextPilot);
+        out.writeInt(chosen);
+        for (Proposal p : chosen < 0 ? candidates : List.of(candidates.get(chosen))) {
+            p.write(out);
+        }
+        checkpoints.save(out.toBytes());
     }
 
     /** What every proposal of one problem shares: supports, one-hot columns, outputs, α. */
@@ -208,7 +242,7 @@ public final class Itgis implements Estimator {
         }
 
         /** One batch of {@code rows}: draw, weigh, run, record into {@code all} and this proposal's own sums. */
-        void step(Engine engine, SplittableRandom random, int rows, Sums all) {
+        void step(Engine engine, SplitMix random, int rows, Sums all) {
             EstimationProblem problem = setup.problem();
             Support[] supports = setup.supports();
             int length = supports.length;
@@ -239,6 +273,46 @@ public final class Itgis implements Estimator {
                 updateGradientAverage(result.oneHotGradientSums()[0], rows);
             }
             k++;
+        }
+
+        void write(State.Writer out) {
+            for (double[] gi : g) {
+                out.writeDoubles(gi);
+            }
+            own.write(out);
+            if (crossEntropy) {
+                for (LogSum[] position : hitMass) {
+                    for (LogSum m : position) {
+                        m.write(out);
+                    }
+                }
+            }
+            hitTotal.write(out);
+            out.writeLong(hitsSeen);
+            out.writeInt(k);
+            out.writeDouble(defensiveOwed);
+        }
+
+        void read(State.Reader in) {
+            for (int i = 0; i < g.length; i++) {
+                double[] gi = in.readDoubles();
+                if (gi == null || gi.length != g[i].length) {
+                    throw new UnusableCheckpointException("the checkpoint's ITGIS state does not fit the distribution");
+                }
+                g[i] = gi;
+            }
+            own.read(in);
+            if (crossEntropy) {
+                for (LogSum[] position : hitMass) {
+                    for (LogSum m : position) {
+                        m.read(in);
+                    }
+                }
+            }
+            hitTotal.read(in);
+            hitsSeen = in.readLong();
+            k = in.readInt();
+            defensiveOwed = in.readDouble();
         }
 
         /**
@@ -296,7 +370,7 @@ public final class Itgis implements Estimator {
          * unnormalised log-weights) and adds log q_i(v) − log p_i(v) to each row's log density ratio.
          */
         private void drawPosition(int i, Support support, double[] logQ, int fromP, int[][] tokens,
-                double[] logQOverP, SplittableRandom random) {
+                double[] logQOverP, SplitMix random) {
             if (support.isFixed()) {
                 for (int[] row : tokens) {
                     row[i] = support.ids()[0];
@@ -375,6 +449,24 @@ public final class Itgis implements Estimator {
                 values.add(logValue);
                 maxLogValue = Math.max(maxLogValue, logValue);
             }
+        }
+
+        void write(State.Writer out) {
+            weights.write(out);
+            values.write(out);
+            out.writeDouble(maxLogValue);
+            out.writeLong(count);
+            out.writeLong(hits);
+            out.writeLong(fromP);
+        }
+
+        void read(State.Reader in) {
+            weights.read(in);
+            values.read(in);
+            maxLogValue = in.readDouble();
+            count = in.readLong();
+            hits = in.readLong();
+            fromP = in.readLong();
         }
 
         Estimate estimate(String method, long start, EstimationProblem problem) {

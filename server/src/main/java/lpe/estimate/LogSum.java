@@ -34,6 +34,18 @@ final class LogSum {
         return sumSquares / (sum * sum);
     }
 
+    void write(State.Writer out) {
+        out.writeDouble(max);
+        out.writeDouble(sum);
+        out.writeDouble(sumSquares);
+    }
+
+    void read(State.Reader in) {
+        max = in.readDouble();
+        sum = in.readDouble();
+        sumSquares = in.readDouble();
+    }
+
     boolean isZero() {
         return max == Double.NEGATIVE_INFINITY;
     }

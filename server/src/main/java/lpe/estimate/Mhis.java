@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
 import lpe.dist.InputDistribution;
 import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
@@ -33,6 +32,10 @@ import lpe.engine.Proposals;
  * number of independent draws from π that would give the same variance: n·(i.i.d. self-normalised variance) /
  * (between-chain variance), at most n. Compute: C·(1 + burn-in + n/C) forward and backward passes (burn-in counted),
  * plus the states evaluated again ({@link Evaluator}), plus the α·n forward passes of the defensive share.
+ *
+ * <p>The saved state: while the defensive share is drawn, its draws so far and generator; then the defensive result,
+ * the generator, the step to run next, every chain's state and evaluation, the recorded values and the passes so far.
+ * The positions and uniforms drawn up front are drawn again from the seed on resume.
  */
 public final class Mhis implements Estimator {
     public static final int DEFAULT_CHAINS = 32;
@@ -41,6 +44,10 @@ public final class Mhis implements Estimator {
     static final int LOOKAHEAD = 4;
     /** Steps between progress reports. */
     private static final int PROGRESS_STEPS = 64;
+    private static final int STATE_VERSION = 1;
+    /** The phases of a saved state: drawing the defensive share, then running the chains. */
+    private static final int DEFENSIVE_PHASE = 0;
+    private static final int CHAINS_PHASE = 1;
 
     private final int chains;
     private final int burnIn;
@@ -65,8 +72,12 @@ public final class Mhis implements Estimator {
         return "mhis";
     }
 
+    int chains() {
+        return chains;
+    }
+
     @Override
-    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress) {
+    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress, Checkpoints checkpoints) {
         Checks.validate(problem, engine.shape());
         if (problem.budget() < chains) {
             throw new IllegalArgumentException("budget " + problem.budget()
@@ -74,9 +85,14 @@ public final class Mhis implements Estimator {
         }
         long start = System.nanoTime();
         double temperature = TemperatureRule.mhis(problem);
-        SplittableRandom random = new SplittableRandom(problem.seed());
+        SplitMix random = new SplitMix(problem.seed());
         InputDistribution d = problem.distribution();
-        Defensive defensive = Defensive.draw(problem, engine, random.split());
+        State.Reader saved = checkpoints.restored() == null ? null
+                : State.reader(checkpoints.restored(), name(), STATE_VERSION);
+        boolean inChains = saved != null && saved.readInt() == CHAINS_PHASE;
+        SplitMix defensiveRandom = random.split();
+        Defensive defensive = inChains ? new Defensive(saved.readLong(), saved.readLong(), saved.readDouble())
+                : Defensive.draw(problem, engine, defensiveRandom, saved, checkpoints, name());
         int length = d.length();
         Support[] supports = new Support[length];
         for (int i = 0; i < length; i++) {
@@ -89,15 +105,28 @@ public final class Mhis implements Estimator {
                 schedule(random.split(), totalSteps, length), uniforms(random.split(), totalSteps));
 
         int[][] x = new int[chains][];
-        for (int c = 0; c < chains; c++) {
-            x[c] = d.sample(random);
-        }
         int[] all = new int[chains];
         Arrays.setAll(all, c -> c);
         int[] none = noReverseColumns(chains);
-        Chains state = evaluator.evaluate(x, all, 0, none);
+        Chains state;
         Recorded recorded = new Recorded(chains, recordedSteps, temperature, defensive);
-        for (int step = 0; step < totalSteps; step++) {
+        int firstStep = 0;
+        if (inChains) {
+            random = SplitMix.read(saved);
+            firstStep = saved.readInt();
+            for (int c = 0; c < chains; c++) {
+                x[c] = saved.readInts();
+            }
+            state = Chains.read(saved);
+            recorded.read(saved);
+            evaluator.passes = saved.readLong();
+        } else {
+            for (int c = 0; c < chains; c++) {
+                x[c] = d.sample(random);
+            }
+            state = evaluator.evaluate(x, all, 0, none);
+        }
+        for (int step = firstStep; step < totalSteps; step++) {
             Checks.throwIfCancelled();
             evaluator.refresh(state, x, step);
             int[][] proposed = new int[chains][];
@@ -132,6 +161,22 @@ public final class Mhis implements Estimator {
                 progress.update(recorded.count(), problem.budget(),
                         recorded.estimate(name(), start, problem, evaluator.passes()));
             }
+            if (checkpoints.due()) {
+                State.Writer out = State.writer(name(), STATE_VERSION);
+                out.writeInt(CHAINS_PHASE);
+                out.writeLong(defensive.draws());
+                out.writeLong(defensive.hits());
+                out.writeDouble(defensive.sum());
+                random.write(out);
+                out.writeInt(step + 1);
+                for (int[] row : x) {
+                    out.writeInts(row);
+                }
+                state.write(out);
+                recorded.write(out);
+                out.writeLong(evaluator.passes());
+                checkpoints.save(out.toBytes());
+            }
         }
         return recorded.estimate(name(), start, problem, evaluator.passes());
     }
@@ -158,10 +203,13 @@ public final class Mhis implements Estimator {
     }
 
     /** Each chain's position for every step, drawn up front: i.i.d. uniform, independent of the chains' states. */
-    private int[][] schedule(SplittableRandom random, int steps, int length) {
+    private int[][] schedule(SplitMix random, int steps, int length) {
         int[][] schedule = new int[steps][];
         for (int s = 0; s < steps; s++) {
-            schedule[s] = random.ints(chains, 0, length).toArray();
+            schedule[s] = new int[chains];
+            for (int c = 0; c < chains; c++) {
+                schedule[s][c] = random.nextInt(0, length);
+            }
         }
         return schedule;
     }
@@ -170,7 +218,7 @@ public final class Mhis implements Estimator {
      * Each chain's uniform in [0, 1) for its forward proposal of every step, drawn up front (multiples of 2^-24, exact
      * in float): whichever state the chain is in at that step draws with it, and that state never depended on it.
      */
-    private float[][] uniforms(SplittableRandom random, int steps) {
+    private float[][] uniforms(SplitMix random, int steps) {
         float[][] uniforms = new float[steps][chains];
         for (float[] step : uniforms) {
             for (int c = 0; c < chains; c++) {
@@ -306,6 +354,40 @@ public final class Mhis implements Estimator {
             }
         }
 
+        private Chains(double[] score, double[] value, int[][] drawn, float[][] drawnLog, float[] reverse, int[] from) {
+            this.score = score;
+            this.value = value;
+            this.drawn = drawn;
+            this.drawnLog = drawnLog;
+            this.reverse = reverse;
+            this.from = from;
+        }
+
+        void write(State.Writer out) {
+            out.writeDoubles(score);
+            out.writeDoubles(value);
+            out.writeInt(drawn.length);
+            for (int c = 0; c < drawn.length; c++) {
+                out.writeInts(drawn[c]);
+                out.writeFloats(drawnLog[c]);
+            }
+            out.writeFloats(reverse);
+            out.writeInts(from);
+        }
+
+        static Chains read(State.Reader in) {
+            double[] score = in.readDoubles();
+            double[] value = in.readDoubles();
+            int n = in.readInt();
+            int[][] drawn = new int[n][];
+            float[][] drawnLog = new float[n][];
+            for (int c = 0; c < n; c++) {
+                drawn[c] = in.readInts();
+                drawnLog[c] = in.readFloats();
+            }
+            return new Chains(score, value, drawn, drawnLog, in.readFloats(), in.readInts());
+        }
+
         /** The column chain c's state proposes at step {@code step} (at a position that moves). */
         int drawn(int c, int step) {
             int column = drawn[c][step - from[c]];
@@ -333,11 +415,23 @@ public final class Mhis implements Estimator {
     record Defensive(long draws, long hits, double sum) {
         private static final int BATCH = 256;
 
-        static Defensive draw(EstimationProblem problem, Engine engine, SplittableRandom random) {
+        /**
+         * Draws the share, from the saved state {@code saved} (positioned after its phase) when there is one, saving
+         * its own state when due.
+         */
+        static Defensive draw(EstimationProblem problem, Engine engine, SplitMix random, State.Reader saved,
+                Checkpoints checkpoints, String method) {
             long m = Math.max(1, Math.round(problem.tuning().defensiveShare() * problem.budget()));
             long hits = 0;
             double sum = 0;
-            for (long done = 0; done < m; ) {
+            long done = 0;
+            if (saved != null) {
+                done = saved.readLong();
+                hits = saved.readLong();
+                sum = saved.readDouble();
+                random = SplitMix.read(saved);
+            }
+            while (done < m) {
                 Checks.throwIfCancelled();
                 int rows = (int) Math.min(BATCH, m - done);
                 int[][] tokens = new int[rows][];
@@ -354,6 +448,15 @@ public final class Mhis implements Estimator {
                     hits += v > 0 ? 1 : 0;
                 }
                 done += rows;
+                if (done < m && checkpoints.due()) {
+                    State.Writer out = State.writer(method, STATE_VERSION);
+                    out.writeInt(DEFENSIVE_PHASE);
+                    out.writeLong(done);
+                    out.writeLong(hits);
+                    out.writeDouble(sum);
+                    random.write(out);
+                    checkpoints.save(out.toBytes());
+                }
             }
             return new Defensive(m, hits, sum);
         }
@@ -392,6 +495,23 @@ public final class Mhis implements Estimator {
 
         int count() {
             return count;
+        }
+
+        void write(State.Writer out) {
+            out.writeInt(count);
+            out.writeDoubles(Arrays.copyOf(score, count));
+            out.writeDoubles(Arrays.copyOf(value, count));
+        }
+
+        void read(State.Reader in) {
+            count = in.readInt();
+            double[] s = in.readDoubles();
+            double[] v = in.readDoubles();
+            if (s == null || v == null || s.length != count || v.length != count || count > score.length) {
+                throw new UnusableCheckpointException("the checkpoint's MHIS record does not fit the budget");
+            }
+            System.arraycopy(s, 0, score, 0, count);
+            System.arraycopy(v, 0, value, 0, count);
         }
 
         Estimate estimate(String method, long start, EstimationProblem problem, long passes) {

@@ -1,7 +1,6 @@
 package lpe.estimate;
 
 import java.util.EnumSet;
-import java.util.SplittableRandom;
 import lpe.dist.InputDistribution;
 import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
@@ -17,6 +16,7 @@ import lpe.engine.Output;
 public final class NaiveSampling implements Estimator {
     /** Rows per engine request; progress is reported once per batch. */
     static final int BATCH = 256;
+    private static final int STATE_VERSION = 1;
 
     @Override
     public String name() {
@@ -24,14 +24,21 @@ public final class NaiveSampling implements Estimator {
     }
 
     @Override
-    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress) {
+    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress, Checkpoints checkpoints) {
         Checks.validate(problem, engine.shape());
         long start = System.nanoTime();
-        SplittableRandom random = new SplittableRandom(problem.seed());
+        SplitMix random = new SplitMix(problem.seed());
         InputDistribution d = problem.distribution();
         int n = problem.budget();
         Tally tally = new Tally(problem.behavior());
-        for (int done = 0; done < n; ) {
+        int done = 0;
+        if (checkpoints.restored() != null) {
+            State.Reader in = State.reader(checkpoints.restored(), name(), STATE_VERSION);
+            done = in.readInt();
+            random = SplitMix.read(in);
+            tally.read(in);
+        }
+        while (done < n) {
             Checks.throwIfCancelled();
             int rows = Math.min(BATCH, n - done);
             int[][] tokens = new int[rows][];
@@ -44,6 +51,13 @@ public final class NaiveSampling implements Estimator {
             }
             done += rows;
             progress.update(done, n, tally.estimate(name(), start, problem.seed()));
+            if (checkpoints.due()) {
+                State.Writer out = State.writer(name(), STATE_VERSION);
+                out.writeInt(done);
+                random.write(out);
+                tally.write(out);
+                checkpoints.save(out.toBytes());
+            }
         }
         return tally.estimate(name(), start, problem.seed());
     }
@@ -67,6 +81,20 @@ public final class NaiveSampling implements Estimator {
             if (value == 1.0) {
                 hits++;
             }
+        }
+
+        void write(State.Writer out) {
+            out.writeLong(count);
+            out.writeLong(hits);
+            out.writeDouble(sum);
+            out.writeDouble(sumSquares);
+        }
+
+        void read(State.Reader in) {
+            count = in.readLong();
+            hits = in.readLong();
+            sum = in.readDouble();
+            sumSquares = in.readDouble();
         }
 
         Estimate estimate(String method, long start, long seed) {

@@ -44,10 +44,11 @@ public final class Qld implements Estimator {
     }
 
     @Override
-    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress) {
+    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress, Checkpoints checkpoints) {
         Checks.validate(problem, engine.shape());
         long start = System.nanoTime();
-        float[][] activations = ActivationSamples.draw(problem, engine, Output.ACTIVATIONS, name(), progress);
+        float[][] activations = ActivationSamples.draw(problem, engine, Output.ACTIVATIONS, name(), progress,
+                checkpoints, row -> row);
         Checks.throwIfCancelled();
         double[] counts = estimateCounts(activations, engine.unembedding(), problem.target(),
                 new SplittableRandom(problem.seed()).split());

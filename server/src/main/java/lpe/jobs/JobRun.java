@@ -1,6 +1,7 @@
 package lpe.jobs;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,8 +11,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import lpe.batching.Batcher;
 import lpe.batching.JobCancelledException;
+import lpe.estimate.Checkpoints;
 import lpe.estimate.Estimate;
 import lpe.estimate.EstimationProblem;
+import lpe.estimate.ProgressListener;
+import lpe.estimate.UnusableCheckpointException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +28,24 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Several targets run one estimator each with the job's seed: methods whose rows do not depend on the target
  * (naive sampling, QLD/GLD activations) then ask for identical rows, which the batcher runs once.
+ *
+ * <p>Checkpoints: the job's estimators save their states in rounds ({@link Checkpoints}), at least
+ * {@link JobsConfig#checkpointEvery()} apart and at least {@value #SAVE_COST_BOUND} times as long as the previous
+ * round's saves took (so saving costs at most 2% of the run). A round asks every target to save at the first batch
+ * boundary where it has done more samples than any target had when the round opened, so that targets in step (naive,
+ * QLD, GLD: identical rows) save at the same sample and stay in step after a resume; a target whose count does not
+ * move (MHIS burning in) saves at its next boundary once the round is half {@code checkpointEvery} old. A round is
+ * stored once every target still running has saved in it: the progress snapshot and every target's state of that
+ * round in one store update ({@link JobCheckpoint}), so a crash mid-round leaves the previous round whole. A run given saved states resumes each target from its own; a
+ * state the estimator cannot use is logged and that target starts again from the beginning, which gives the same
+ * estimate.
  */
 final class JobRun {
     private static final Logger log = LoggerFactory.getLogger(JobRun.class);
     private static final long PUBLISH_EVERY_NANOS = 200_000_000L;
     private static final long PERSIST_EVERY_NANOS = 1_000_000_000L;
+    /** A target's next checkpoint waits at least this many times as long as its last save took. */
+    private static final int SAVE_COST_BOUND = 50;
 
     final String id;
     final JobPlan plan;
@@ -39,6 +56,18 @@ final class JobRun {
     private final List<Consumer<Job>> watchers = new CopyOnWriteArrayList<>();
     private final long[] samplesDone;
     private final TargetEstimate[] current;
+    private final long checkpointEveryNanos;
+    /** Each target's latest saved state (at first, the states resumed from); null where none. */
+    private final byte[][] states;
+    /** The open checkpoint round (0: none yet), each target's last round saved, and the round's save point. */
+    private int round;
+    private final int[] savedRound;
+    /** The open round's states saved so far, and the targets whose estimators returned. */
+    private final byte[][] pending;
+    private final boolean[] finished;
+    private long roundSaveAt;
+    private long roundOpenedNanos;
+    private long nextRoundNanos;
     private volatile Thread mainThread;
     private boolean detached;
     private Job job;
@@ -46,8 +75,12 @@ final class JobRun {
     private long lastPublishNanos;
     private long lastPersistNanos;
 
-    /** {@code onFinal} is told each final state this run reaches (once). */
-    JobRun(Job job, JobPlan plan, JobStore store, Clock clock, Consumer<JobState> onFinal) {
+    /**
+     * {@code states}: each target's saved state to resume from (null: start from the beginning); {@code onFinal} is
+     * told each final state this run reaches (once).
+     */
+    JobRun(Job job, JobPlan plan, byte[][] states, JobStore store, Clock clock, Duration checkpointEvery,
+            Consumer<JobState> onFinal) {
         this.id = job.id();
         this.job = job;
         this.plan = plan;
@@ -56,6 +89,11 @@ final class JobRun {
         this.onFinal = onFinal;
         this.samplesDone = new long[plan.targets().size()];
         this.current = new TargetEstimate[plan.targets().size()];
+        this.states = states == null ? new byte[plan.targets().size()][] : states.clone();
+        this.checkpointEveryNanos = checkpointEvery.toNanos();
+        this.savedRound = new int[plan.targets().size()];
+        this.pending = new byte[plan.targets().size()][];
+        this.finished = new boolean[plan.targets().size()];
     }
 
     /** The thread that runs this job, interrupted by {@link #stopWork} while the job is queued. */
@@ -78,6 +116,7 @@ final class JobRun {
             return false;
         }
         startNanos = System.nanoTime();
+        nextRoundNanos = startNanos + checkpointEveryNanos;
         change(job.withState(JobState.RUNNING, "", clock.instant()), "started");
         return !detached;
     }
@@ -134,12 +173,130 @@ final class JobRun {
     }
 
     private Estimate estimate(int i, Batcher.Participant engine) {
+        Estimate e = runEstimator(i, engine);
+        targetFinished(i);
+        return e;
+    }
+
+    private Estimate runEstimator(int i, Batcher.Participant engine) {
         JobSpec spec = job.spec();
         JobPlan.ResolvedTarget target = plan.targets().get(i);
         EstimationProblem problem = new EstimationProblem(plan.distribution(), target.id(), plan.behavior(),
                 Math.toIntExact(spec.budget()), spec.temperature() == null ? Double.NaN : spec.temperature(),
                 spec.seed(), spec.tuning());
-        return plan.estimator().run(problem, engine, (done, budget, partial) -> progress(i, done, partial));
+        ProgressListener listener = (done, budget, partial) -> progress(i, done, partial);
+        byte[] restored = restoredState(i);
+        if (restored != null) {
+            try {
+                return plan.estimator().run(problem, engine, listener, checkpoints(i, restored));
+            } catch (UnusableCheckpointException e) {
+                log.warn("job={} target={} cannot resume from its checkpoint ({}); it starts again", id, i,
+                        e.getMessage());
+            }
+        }
+        return plan.estimator().run(problem, engine, listener, checkpoints(i, null));
+    }
+
+    private synchronized byte[] restoredState(int target) {
+        return states[target];
+    }
+
+    /** Target {@code target}'s checkpoints: {@code restored} to resume from, saves when due. */
+    private Checkpoints checkpoints(int target, byte[] restored) {
+        return new Checkpoints() {
+            @Override
+            public byte[] restored() {
+                return restored;
+            }
+
+            @Override
+            public boolean due() {
+                return checkpointDue(target);
+            }
+
+            @Override
+            public void save(byte[] state) {
+                JobRun.this.save(target, state);
+            }
+        };
+    }
+
+    /** Whether target {@code target} should save now; opens a round when the last one is done with and it is time. */
+    private synchronized boolean checkpointDue(int target) {
+        if (checkpointEveryNanos <= 0 || job.state().isFinal()) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (savedRound[target] == round) {
+            if (now < nextRoundNanos) {
+                return false;
+            }
+            round++;
+            roundSaveAt = Arrays.stream(samplesDone).max().orElse(0) + 1;
+            roundOpenedNanos = now;
+            nextRoundNanos = now + checkpointEveryNanos;
+        }
+        return samplesDone[target] >= roundSaveAt || now - roundOpenedNanos >= checkpointEveryNanos / 2;
+    }
+
+    /**
+     * Keeps {@code state} as target {@code target}'s state of the open round; once every target still running has saved
+     * in the round, stores them all with the progress snapshot in one update ({@link #commitRound}).
+     */
+    private synchronized void save(int target, byte[] state) {
+        if (job.state().isFinal() || detached) {
+            return;
+        }
+        savedRound[target] = round;
+        pending[target] = state;
+        commitRoundIfComplete();
+    }
+
+    /** Target {@code target}'s estimator returned: the rounds go on without it. */
+    private synchronized void targetFinished(int target) {
+        finished[target] = true;
+        if (!job.state().isFinal() && !detached) {
+            commitRoundIfComplete();
+        }
+    }
+
+    /**
+     * Stores the round's states (and every target's latest one) with the progress snapshot in one update, once every
+     * target still running has saved in it; the time this took spaces out the next round.
+     */
+    private void commitRoundIfComplete() {
+        boolean any = false;
+        for (int t = 0; t < states.length; t++) {
+            if (!finished[t] && savedRound[t] != round) {
+                return;
+            }
+            any |= pending[t] != null;
+        }
+        if (!any) {
+            return;
+        }
+        long begin = System.nanoTime();
+        for (int t = 0; t < states.length; t++) {
+            if (pending[t] != null) {
+                states[t] = pending[t];
+                pending[t] = null;
+            }
+        }
+        job = job.withProgress(progressNow(begin));
+        try {
+            if (!store.update(job, JobCheckpoint.encode(states))) {
+                log.warn("job={} state={} checkpoint not stored: another replica took the job over (this one's lease"
+                        + " had ended); it stops here", id, job.state());
+                detached = true;
+                stopWork();
+                return;
+            }
+            lastPersistNanos = begin;
+        } catch (StoreUnavailableException e) {
+            log.error("job={} state={} checkpoint not stored: {}", id, job.state(), e.getMessage());
+        }
+        long end = System.nanoTime();
+        nextRoundNanos = Math.max(nextRoundNanos, end + Math.max(checkpointEveryNanos, SAVE_COST_BOUND * (end - begin)));
     }
 
     private synchronized void attach(Batcher.Participant engine) {

@@ -20,6 +20,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import lpe.batching.JobCancelledException;
+import lpe.estimate.UnusableCheckpointException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,14 +31,18 @@ import org.slf4j.LoggerFactory;
  * and watches of the jobs queued or running from their runs, and of the others from the store. A request id accepted
  * once returns that job again.
  *
+ * <p>Ownership: a job belongs to the {@link Caller} that submitted it. A user's queries, cancels and watches of another
+ * identity's job answer as for an unknown job (so ids do not leak), its lists hold its own jobs only; an admin sees
+ * every job. The methods without a caller act as an admin.
+ *
  * <p>Several replicas may share one store. A replica holds a lease on each job it accepted or took over
  * ({@link JobStore}), and its heartbeat ({@link #recover()} starts it) renews them every {@link #HEARTBEAT}, stops the
  * jobs whose lease another replica took over, cancels those a client asked another replica to cancel, and takes over
  * jobs whose lease ended for the models under its own model root. A job taken over (after a restart, or from a replica
- * that died) goes through {@link #resume}: estimators keep no resumable state, so a running one runs again from its
- * first sample (with its seed, to the same result). Gets, lists, watches and cancels work on every replica: those of a
- * job another replica runs go through the store (a watch polls it every {@link #WATCH_POLL}). A graceful stop
- * ({@link #close()}) leaves the store as a kill does, so both are taken over the same way.
+ * that died) is resumed ({@link #resume(Job)}): a queued one starts, a running one continues from its last checkpoint
+ * and finishes with the estimate an uninterrupted run gives. Gets, lists, watches and cancels work on every replica:
+ * those of a job another replica runs go through the store (a watch polls it every {@link #WATCH_POLL}). A graceful
+ * stop ({@link #close()}) leaves the store as a kill does, so both are taken over the same way.
  */
 @Singleton
 public final class JobRunner implements AutoCloseable {
@@ -94,8 +99,16 @@ public final class JobRunner implements AutoCloseable {
      * yet loaded is loaded here, outside every lock: submits for other models, and every other call, go on meanwhile.
      */
     public Job submit(JobSpec spec, String requestId, boolean seedChosen) {
+        return submit(spec, requestId, seedChosen, Caller.ANONYMOUS);
+    }
+
+    /**
+     * As {@link #submit(JobSpec, String, boolean)}, the job owned by {@code caller}. A request id that names a job the
+     * caller cannot see is refused (ALREADY_EXISTS) without naming that job.
+     */
+    public Job submit(JobSpec spec, String requestId, boolean seedChosen, Caller caller) {
         Objects.requireNonNull(requestId, "requestId");
-        Optional<Job> known = known(requestId, spec, seedChosen);
+        Optional<Job> known = known(requestId, spec, seedChosen, caller);
         if (known.isPresent()) {
             return known.get();
         }
@@ -104,7 +117,7 @@ public final class JobRunner implements AutoCloseable {
         JobPlan plan = planner.plan(checked);
         try {
             synchronized (submitLock) {
-                known = known(requestId, spec, seedChosen); // one may have been accepted during the load
+                known = known(requestId, spec, seedChosen, caller); // one may have been accepted during the load
                 if (known.isPresent()) {
                     models.release(plan.model().name());
                     return known.get();
@@ -112,10 +125,11 @@ public final class JobRunner implements AutoCloseable {
                 checkQueueRoom();
                 String id = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
                 Job job = new Job(id, requestId, spec, JobState.QUEUED, "",
-                        Progress.none(spec.budget() * spec.targets().size()), List.of(), clock.instant(), null, null);
+                        Progress.none(spec.budget() * spec.targets().size()), List.of(), clock.instant(), null, null,
+                        caller.name());
                 store.insert(job);
                 JobRun.logState(job, "submitted");
-                return start(job, plan);
+                return start(job, plan, null);
             }
         } catch (RuntimeException e) {
             models.release(plan.model().name());
@@ -127,7 +141,7 @@ public final class JobRunner implements AutoCloseable {
      * The job a request id was already accepted for, if any; refused (ALREADY_EXISTS) naming the differing fields when
      * that job's spec is not {@code spec}.
      */
-    private Optional<Job> known(String requestId, JobSpec spec, boolean seedChosen) {
+    private Optional<Job> known(String requestId, JobSpec spec, boolean seedChosen, Caller caller) {
         if (requestId.isEmpty()) {
             return Optional.empty();
         }
@@ -135,6 +149,10 @@ public final class JobRunner implements AutoCloseable {
             Optional<Job> existing = store.findByRequestId(requestId);
             if (existing.isEmpty()) {
                 return Optional.empty();
+            }
+            if (!caller.sees(existing.get())) {
+                throw new AlreadyExistsException("request_id '" + requestId + "' is already used by another client;"
+                        + " use a new request_id for a new job");
             }
             List<String> differ = existing.get().spec().differences(spec, seedChosen);
             if (!differ.isEmpty()) {
@@ -156,6 +174,19 @@ public final class JobRunner implements AutoCloseable {
     }
 
     public Job get(String id) {
+        return get(id, Caller.ANONYMOUS);
+    }
+
+    /** The job, if {@code caller} may see it; else NOT_FOUND as for an unknown id. */
+    public Job get(String id, Caller caller) {
+        Job job = snapshot(id);
+        if (!caller.sees(job)) {
+            throw unknownJob(id);
+        }
+        return job;
+    }
+
+    private Job snapshot(String id) {
         JobRun run = active.get(id);
         if (run != null) {
             return run.snapshot();
@@ -165,7 +196,12 @@ public final class JobRunner implements AutoCloseable {
 
     /** Newest first; {@code state} null means every state. */
     public List<Job> list(JobState state, int limit, int offset) {
-        return store.list(state, limit, offset).stream()
+        return list(state, limit, offset, Caller.ANONYMOUS);
+    }
+
+    /** Newest first, the jobs {@code caller} may see; {@code state} null means every state. */
+    public List<Job> list(JobState state, int limit, int offset, Caller caller) {
+        return store.list(state, caller.admin() ? null : caller.name(), limit, offset).stream()
                 .map(j -> {
                     JobRun run = active.get(j.id());
                     return run == null ? j : run.snapshot();
@@ -178,6 +214,12 @@ public final class JobRunner implements AutoCloseable {
      * that replica at its next heartbeat, or here if its lease ends first; this call waits for either.
      */
     public Job cancel(String id) {
+        return cancel(id, Caller.ANONYMOUS);
+    }
+
+    /** Cancels a queued or running job {@code caller} may see; NOT_FOUND for one it may not. */
+    public Job cancel(String id, Caller caller) {
+        get(id, caller);
         JobRun run = active.get(id);
         if (run == null) {
             Job job = store.find(id).orElseThrow(() -> unknownJob(id));
@@ -222,6 +264,12 @@ public final class JobRunner implements AutoCloseable {
      * Close the returned handle to stop (a client that disconnected).
      */
     public AutoCloseable watch(String id, Consumer<Job> watcher) {
+        return watch(id, Caller.ANONYMOUS, watcher);
+    }
+
+    /** As {@link #watch(String, Consumer)}, of a job {@code caller} may see; NOT_FOUND for one it may not. */
+    public AutoCloseable watch(String id, Caller caller, Consumer<Job> watcher) {
+        get(id, caller);
         JobRun run = active.get(id);
         if (run == null) {
             Job job = store.find(id).orElseThrow(() -> unknownJob(id));
@@ -269,10 +317,7 @@ public final class JobRunner implements AutoCloseable {
         heartbeat = Thread.ofPlatform().daemon().name("lpe-leases").start(this::beat);
     }
 
-    /**
-     * Runs a job this replica took over: queued again here (a running one from its first sample), ended CANCELLED if a
-     * client asked for that, FAILED if it can no longer be planned.
-     */
+    /** Runs a job this replica took over: ended CANCELLED if a client asked for that, else {@link #resume(Job)}. */
     private void resume(JobStore.TakenOver taken) {
         Job job = taken.job();
         if (active.containsKey(job.id())) {
@@ -282,34 +327,16 @@ public final class JobRunner implements AutoCloseable {
             end(job.withState(JobState.CANCELLED, CANCELLED_BY_CLIENT, clock.instant()));
             return;
         }
-        JobPlan plan;
-        try {
-            plan = planner.plan(planner.checkShape(job.spec()));
-        } catch (RuntimeException e) {
-            end(job.withState(JobState.FAILED, "could not be requeued after it was taken over: " + e.getMessage(),
-                    clock.instant()));
-            return;
-        }
-        Job queuedHere = new Job(job.id(), job.requestId(), job.spec(), JobState.QUEUED, "",
-                Progress.none(job.progress().budget()), List.of(), job.createdAt(), null, null);
-        try {
-            if (!store.update(queuedHere)) {
-                models.release(plan.model().name());
-                return; // another replica took it over meanwhile
-            }
-        } catch (RuntimeException e) {
-            models.release(plan.model().name());
-            throw e;
-        }
-        start(queuedHere, plan);
-        log.info("job={} state=QUEUED taken over (was {})", job.id(), job.state());
+        resume(job);
     }
 
-    private void end(Job ended) {
+    private boolean end(Job ended) {
         if (store.update(ended)) {
             finished.get(ended.state()).increment();
             JobRun.logState(ended, "recover");
+            return true;
         }
+        return false;
     }
 
     /** The heartbeat's loop, until {@link #close()}; a store that fails is logged and tried again at the next beat. */
@@ -358,6 +385,49 @@ public final class JobRunner implements AutoCloseable {
     }
 
     /**
+     * Runs an unfinished job of the store, held by this replica, here: queued again, it continues from its last
+     * checkpoint when it has one (each target's estimator from its saved state), else from the beginning; either way
+     * it finishes with the estimate an uninterrupted run gives. A job that can no longer be planned (its model gone)
+     * fails, saying why; one another replica took over meanwhile is left to it. Returns the job as it is now.
+     */
+    public Job resume(Job job) {
+        JobPlan plan;
+        try {
+            plan = planner.plan(planner.checkShape(job.spec()));
+        } catch (RuntimeException e) {
+            Job failed = job.withState(JobState.FAILED, "could not be requeued after a restart: " + e.getMessage(),
+                    clock.instant());
+            return end(failed) ? failed : store.find(job.id()).orElse(job);
+        }
+        byte[][] states = null;
+        try {
+            states = store.checkpoint(job.id())
+                    .map(bytes -> JobCheckpoint.decode(bytes, plan.targets().size()))
+                    .orElse(null);
+        } catch (UnusableCheckpointException e) {
+            log.warn("job={} cannot resume from its checkpoint ({}); it starts again", job.id(), e.getMessage());
+        } catch (RuntimeException e) {
+            models.release(plan.model().name());
+            throw e;
+        }
+        Job queued = job.requeued();
+        try {
+            if (job.state() != JobState.QUEUED && !store.update(queued)) {
+                models.release(plan.model().name());
+                log.info("job={} was taken over by another replica meanwhile; not resumed here", job.id());
+                return store.find(job.id()).orElse(job);
+            }
+        } catch (RuntimeException e) {
+            models.release(plan.model().name());
+            throw e;
+        }
+        long from = job.progress().samplesDone();
+        log.info("job={} state={} {} (taken over)", job.id(), job.state(), states == null ? "requeued"
+                : "resumes from its checkpoint (last snapshot: " + from + " of " + job.progress().budget() + " samples)");
+        return start(queued, plan, states);
+    }
+
+    /**
      * Graceful shutdown: stops every job's work but leaves the store as a crash would (queued jobs QUEUED, running ones
      * RUNNING with their last snapshot), so a restart on the same store treats both the same way ({@link #recover()}):
      * a stop never loses more than a kill.
@@ -381,8 +451,9 @@ public final class JobRunner implements AutoCloseable {
         return new NotFoundException("job '" + id + "' is unknown (ListJobs shows the jobs this server knows)");
     }
 
-    private Job start(Job job, JobPlan plan) {
-        JobRun run = new JobRun(job, plan, store, clock, state -> finished.get(state).increment());
+    private Job start(Job job, JobPlan plan, byte[][] states) {
+        JobRun run = new JobRun(job, plan, states, store, clock, config.checkpointEvery(),
+                state -> finished.get(state).increment());
         active.put(job.id(), run);
         queued.incrementAndGet();
         Thread main = Thread.ofVirtual().name("job-" + job.id()).unstarted(() -> execute(run));

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Jobs in an SQLite file (WAL; the default) or a PostgreSQL database: the spec, the state and its reason, the latest
- * progress snapshot, and the results. Every write is one statement, committed before it returns, so a process killed
+ * progress snapshot, the results, and while it is unfinished the job's checkpoint (its estimators' saved states,
+ * written with the progress snapshot in one statement). Every write is one statement, committed before it returns, so a process killed
  * at any point leaves every job either as it was or as it became.
  *
  * <p>Opening checks the store before the server takes a job: an SQLite file must be in an existing directory, pass
@@ -84,7 +85,8 @@ public final class JobStore implements AutoCloseable {
         boolean sqlite = location.kind() == StoreLocation.Kind.SQLITE;
         now = sqlite ? "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
                 : "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
-        claimable = sqlite ? "(owner IS NULL OR owner <> ?)" : "(lease_until IS NULL OR lease_until < " + now + ")";
+        claimable = sqlite ? "(lease_holder IS NULL OR lease_holder <> ?)"
+                : "(lease_until IS NULL OR lease_until < " + now + ")";
         if (sqlite) {
             checkFile(location.file());
         }
@@ -122,8 +124,8 @@ public final class JobStore implements AutoCloseable {
         call("cannot store job " + job.id(), c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     INSERT INTO jobs (id, request_id, spec, state, reason, progress, results, created_at, started_at,
-                                      ended_at, model, owner, lease_until)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, """ + now + " + ?)")) {
+                                      ended_at, owner, model, lease_holder, lease_until)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, """ + now + " + ?)")) {
                 s.setString(1, job.id());
                 s.setString(2, job.requestId().isEmpty() ? null : job.requestId());
                 s.setString(3, GSON.toJson(job.spec()));
@@ -131,20 +133,24 @@ public final class JobStore implements AutoCloseable {
                 s.setLong(8, job.createdAt().toEpochMilli());
                 setTime(s, 9, job.startedAt());
                 setTime(s, 10, job.endedAt());
-                s.setString(11, job.spec().model());
-                s.setString(12, replica);
-                s.setLong(13, LEASE.toMillis());
+                s.setString(11, job.owner());
+                s.setString(12, job.spec().model());
+                s.setString(13, replica);
+                s.setLong(14, LEASE.toMillis());
                 return s.executeUpdate();
             }
         });
     }
 
-    /** Writes the job's state, progress and results if this replica holds it; false (nothing written) if not. */
+    /**
+     * Writes the job's state, progress and results if this replica holds it (a final state drops its checkpoint);
+     * false (nothing written) if not.
+     */
     public synchronized boolean update(Job job) {
         return call("cannot update job " + job.id(), c -> {
             try (PreparedStatement s = c.prepareStatement("""
-                    UPDATE jobs SET state = ?, reason = ?, progress = ?, results = ?, started_at = ?, ended_at = ?
-                    WHERE id = ? AND owner = ?""")) {
+                    UPDATE jobs SET state = ?, reason = ?, progress = ?, results = ?, started_at = ?, ended_at = ?"""
+                    + (job.state().isFinal() ? ", checkpoint = NULL" : "") + " WHERE id = ? AND lease_holder = ?")) {
                 bindMutable(s, 1, job);
                 setTime(s, 5, job.startedAt());
                 setTime(s, 6, job.endedAt());
@@ -166,7 +172,8 @@ public final class JobStore implements AutoCloseable {
         if (ids.isEmpty()) {
             return new Renewal(Set.of(), Set.of());
         }
-        String sql = "UPDATE jobs SET lease_until = " + now + " + ? WHERE owner = ? AND state IN ('QUEUED', 'RUNNING')"
+        String sql = "UPDATE jobs SET lease_until = " + now + " + ? WHERE lease_holder = ?"
+                + " AND state IN ('QUEUED', 'RUNNING')"
                 + " AND id IN (" + String.join(", ", Collections.nCopies(ids.size(), "?"))
                 + ") RETURNING id, cancel_requested";
         return call("cannot renew leases", c -> {
@@ -203,7 +210,7 @@ public final class JobStore implements AutoCloseable {
         if (models.isEmpty() || limit <= 0) {
             return List.of();
         }
-        String sql = "UPDATE jobs SET owner = ?, lease_until = " + now + " + ? WHERE id IN (SELECT id FROM jobs"
+        String sql = "UPDATE jobs SET lease_holder = ?, lease_until = " + now + " + ? WHERE id IN (SELECT id FROM jobs"
                 + " WHERE state IN ('QUEUED', 'RUNNING') AND " + claimable + " AND model IN ("
                 + String.join(", ", Collections.nCopies(models.size(), "?")) + ") ORDER BY seq LIMIT ?"
                 + (location.kind() == StoreLocation.Kind.POSTGRESQL ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING *";
@@ -263,6 +270,38 @@ public final class JobStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Writes the job as {@link #update} does and its checkpoint with it, in one statement, if this replica holds it;
+     * false (nothing written) if not.
+     */
+    public synchronized boolean update(Job job, byte[] checkpoint) {
+        return call("cannot update job " + job.id(), c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    UPDATE jobs SET state = ?, reason = ?, progress = ?, results = ?, started_at = ?, ended_at = ?,
+                                    checkpoint = ? WHERE id = ? AND lease_holder = ?""")) {
+                bindMutable(s, 1, job);
+                setTime(s, 5, job.startedAt());
+                setTime(s, 6, job.endedAt());
+                s.setBytes(7, checkpoint);
+                s.setString(8, job.id());
+                s.setString(9, replica);
+                return s.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** The checkpoint stored with the job of this id, if it has one. */
+    public synchronized Optional<byte[]> checkpoint(String id) {
+        return call("cannot read the checkpoint of job " + id, c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT checkpoint FROM jobs WHERE id = ?")) {
+                s.setString(1, id);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next() ? Optional.ofNullable(r.getBytes(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
     /** The job of this id; {@link UnreadableJobException} if its row cannot be read. */
     public synchronized Optional<Job> find(String id) {
         return queryOne("SELECT * FROM jobs WHERE id = ?", id);
@@ -275,12 +314,28 @@ public final class JobStore implements AutoCloseable {
 
     /** Newest first; {@code state} null means every state. Unreadable rows are skipped (and logged). */
     public synchronized List<Job> list(JobState state, int limit, int offset) {
-        String sql = "SELECT * FROM jobs" + (state == null ? "" : " WHERE state = ?") + " ORDER BY seq DESC LIMIT ? OFFSET ?";
+        return list(state, null, limit, offset);
+    }
+
+    /** Newest first, of {@code owner} only (null: every owner's); {@code state} null means every state. */
+    public synchronized List<Job> list(JobState state, String owner, int limit, int offset) {
+        List<String> where = new ArrayList<>();
+        if (state != null) {
+            where.add("state = ?");
+        }
+        if (owner != null) {
+            where.add("owner = ?");
+        }
+        String sql = "SELECT * FROM jobs" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+                + " ORDER BY seq DESC LIMIT ? OFFSET ?";
         return call("cannot list jobs", c -> {
             try (PreparedStatement s = c.prepareStatement(sql)) {
                 int i = 1;
                 if (state != null) {
                     s.setString(i++, state.name());
+                }
+                if (owner != null) {
+                    s.setString(i++, owner);
                 }
                 s.setInt(i++, limit);
                 s.setInt(i, offset);
@@ -555,7 +610,8 @@ public final class JobStore implements AutoCloseable {
                 Objects.requireNonNull(GSON.fromJson(r.getString("results"), RESULTS), "no results"),
                 Instant.ofEpochMilli(r.getLong("created_at")),
                 time(r, "started_at"),
-                time(r, "ended_at"));
+                time(r, "ended_at"),
+                Objects.requireNonNull(r.getString("owner"), "no owner"));
     }
 
     private static Instant time(ResultSet r, String column) throws SQLException {

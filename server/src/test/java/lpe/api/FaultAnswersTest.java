@@ -134,7 +134,7 @@ class FaultAnswersTest {
 
     @Test
     void aBindAddressThatIsNotAHostIsOneLine() throws Exception {
-        ServerConfig config = new ServerConfig(0, -1, null, null, null, List.of("m"), "no-such-host.invalid");
+        ServerConfig config = new ServerConfig(0, -1, (String) null, null, null, List.of("m"), "no-such-host.invalid");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new TestServer(dir, config, 0, 2, 4, true));
         assertEquals("--bind no-such-host.invalid: no such host or address", e.getMessage());

@@ -20,7 +20,7 @@ class KillRestartTest {
     Path dir;
 
     @Test
-    void afterKillMinus9FinishedResultsSurviveAndRunningAndQueuedJobsRunToTheirResults() throws Exception {
+    void afterKillMinus9FinishedResultsSurviveRunningJobsResumeToTheirResultsAndQueuedOnesRun() throws Exception {
         Job finished;
         String running;
         String queued;
@@ -37,6 +37,10 @@ class KillRestartTest {
         try (ServerProcess second = new ServerProcess(dir)) {
             assertEquals(finished.getResult(), second.get(finished.getId()).getResult());
             assertEquals(Job.State.SUCCEEDED, second.get(finished.getId()).getState());
+            Job resumed = second.get(running);
+            assertTrue(List.of(Job.State.QUEUED, Job.State.RUNNING, Job.State.SUCCEEDED).contains(resumed.getState()),
+                    resumed.toString());
+            assertTrue(resumed.getProgress().getSamplesDone() > 0, "the last snapshot is kept until it moves on");
             Job rerun = second.awaitState(running, Job.State.SUCCEEDED);
             EstimationApiTest.assertSame(Reference.naive(2, 1 << 13, 12), rerun.getResult().getEstimates(0));
             Job requeued = second.awaitState(queued, Job.State.SUCCEEDED);

@@ -54,9 +54,9 @@ class ReplicasTest {
     private static void recordCompletions(StoreLocation store) throws SQLException {
         try (Connection c = DriverManager.getConnection(store.jdbcUrl(), store.properties());
                 Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE completions (id TEXT NOT NULL, state TEXT NOT NULL, owner TEXT)");
+            s.execute("CREATE TABLE completions (id TEXT NOT NULL, state TEXT NOT NULL, lease_holder TEXT)");
             s.execute("CREATE FUNCTION record_completion() RETURNS trigger AS $$ BEGIN INSERT INTO completions"
-                    + " VALUES (NEW.id, NEW.state, NEW.owner); RETURN NEW; END $$ LANGUAGE plpgsql");
+                    + " VALUES (NEW.id, NEW.state, NEW.lease_holder); RETURN NEW; END $$ LANGUAGE plpgsql");
             s.execute("CREATE TRIGGER completions AFTER UPDATE ON jobs FOR EACH ROW WHEN (NEW.state IN ('SUCCEEDED',"
                     + " 'FAILED', 'CANCELLED', 'INTERRUPTED')) EXECUTE FUNCTION record_completion()");
         }
@@ -89,16 +89,16 @@ class ReplicasTest {
                 ids.add(replicas.get(k % 3).submit(1 + k % 8, 640, 1000 + k, "job-" + k).getId());
             }
             ServerProcess victim = replicas.getFirst();
-            String victimOwner = query(store, "SELECT id, owner FROM jobs WHERE id = '" + ids.getFirst() + "'")
+            String victimHolder = query(store, "SELECT id, lease_holder FROM jobs WHERE id = '" + ids.getFirst() + "'")
                     .get(ids.getFirst());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (query(store, "SELECT id, state FROM jobs WHERE state = 'SUCCEEDED' AND owner = '" + victimOwner
+            while (query(store, "SELECT id, state FROM jobs WHERE state = 'SUCCEEDED' AND lease_holder = '" + victimHolder
                     + "'").size() < 4) {
                 assertTrue(System.nanoTime() < deadline, "the victim never finished 4 jobs");
                 Thread.sleep(20);
             }
             victim.kill();
-            Map<String, String> orphaned = query(store, "SELECT id, state FROM jobs WHERE owner = '" + victimOwner
+            Map<String, String> orphaned = query(store, "SELECT id, state FROM jobs WHERE lease_holder = '" + victimHolder
                     + "' AND state IN ('QUEUED', 'RUNNING')");
             assertTrue(orphaned.containsValue("RUNNING"), "killed mid-run: " + orphaned);
             assertTrue(orphaned.containsValue("QUEUED"), "killed with jobs queued: " + orphaned);
@@ -114,9 +114,9 @@ class ReplicasTest {
             assertEquals(Map.of(), completions, "jobs completed other than once, successfully");
             assertEquals(Map.of("n", String.valueOf(jobs)),
                     query(store, "SELECT 'n', COUNT(DISTINCT id) FROM completions"));
-            Map<String, String> finalOwners = query(store, "SELECT id, owner FROM jobs");
+            Map<String, String> finalHolders = query(store, "SELECT id, lease_holder FROM jobs");
             for (String id : orphaned.keySet()) {
-                assertFalse(victimOwner.equals(finalOwners.get(id)), "job " + id + " was not taken over");
+                assertFalse(victimHolder.equals(finalHolders.get(id)), "job " + id + " was not taken over");
             }
         } finally {
             for (ServerProcess p : replicas) {
@@ -169,7 +169,7 @@ class ReplicasTest {
             assertEquals(Job.State.QUEUED, b.jobs().getJob(GetJobRequest.newBuilder().setName(other).build()).getState());
         } // stopped as if killed: both jobs stay held by b until their leases end
         assertEquals("RUNNING", query(store, "SELECT id, state FROM jobs WHERE id = '" + blocker + "'").get(blocker));
-        String owner = query(store, "SELECT id, owner FROM jobs WHERE id = '" + other + "'").get(other);
+        String holder = query(store, "SELECT id, lease_holder FROM jobs WHERE id = '" + other + "'").get(other);
         try (TestServer a = new TestServer(Files.createDirectory(dir.resolve("a")), store, List.of("m"), config(), 0,
                 1, 8, false)) {
             Job rerun = a.await(blocker); // taken over once its lease ended
@@ -177,7 +177,7 @@ class ReplicasTest {
             Thread.sleep(JobStore.LEASE.toMillis() / 2);
             Job left = a.jobs().getJob(GetJobRequest.newBuilder().setName(other).build());
             assertEquals(Job.State.QUEUED, left.getState(), "a replica without model 'other' ran its job");
-            assertEquals(owner, query(store, "SELECT id, owner FROM jobs WHERE id = '" + other + "'").get(other));
+            assertEquals(holder, query(store, "SELECT id, lease_holder FROM jobs WHERE id = '" + other + "'").get(other));
         }
         try (TestServer c = new TestServer(Files.createDirectory(dir.resolve("c")), store, config(), 0, 1, 8, false)) {
             Job done = c.await(other);

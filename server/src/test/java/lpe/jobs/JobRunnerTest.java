@@ -199,7 +199,7 @@ class JobRunnerTest {
     }
 
     @Test
-    void afterARestartRunningJobsRunAgainToTheSameResultAndQueuedOnesRun() throws Exception {
+    void afterARestartRunningJobsResumeAndQueuedOnesRun() throws Exception {
         // What a killed server leaves in its store: a finished job, a running one with a snapshot, a queued one.
         Instant t = Instant.parse("2026-01-01T00:00:00Z");
         Estimate old = direct(2, 64, 3);
@@ -216,14 +216,57 @@ class JobRunnerTest {
         }
         try (JobsFixture g = new JobsFixture(dir, 0, 1, 4)) {
             g.runner.recover();
-            Job rerun = g.await("running");
-            assertEquals(JobState.SUCCEEDED, rerun.state(), rerun.reason());
-            assertSameEstimate(direct(1, 1000, 1), rerun.results().getFirst().estimate());
+            Job resumed = g.await("running"); // no checkpoint: it runs again from the beginning
+            assertEquals(JobState.SUCCEEDED, resumed.state(), resumed.reason());
+            assertSameEstimate(direct(1, 1000, 1), resumed.results().getFirst().estimate());
             Job requeued = g.await("queued");
             assertEquals(JobState.SUCCEEDED, requeued.state());
             assertSameEstimate(direct(3, 96, 2), requeued.results().getFirst().estimate());
             assertEquals("queued", g.runner.submit(JobsFixture.spec(List.of("t3"), 96, 2), "req-q").id());
             assertEquals(done, g.runner.get("done"));
+        }
+    }
+
+    @Test
+    void aRunningJobOfSeveralTargetsResumesFromItsCheckpointToTheUninterruptedEstimates() throws Exception {
+        JobSpec spec = new JobSpec("m", "uniform3", null, List.of("t1", "t2", "t3"), "argmax", "qld", 4096, null, 9);
+        List<TargetEstimate> uninterrupted;
+        long referenceRows;
+        try (JobsFixture f = new JobsFixture(dir.resolve("reference"), 0, 1, 4)) {
+            uninterrupted = f.await(f.runner.submit(spec, "").id()).results();
+            referenceRows = f.loader.lastEngine.batches().stream().mapToLong(b -> b.tokens().length).sum();
+        }
+        Path run = dir.resolve("run");
+        String id;
+        try (JobsFixture f = new JobsFixture(run, 20, 1, 4, Duration.ofMillis(20))) {
+            id = f.runner.submit(spec, "").id();
+            Waits.until(() -> f.store.checkpoint(id).isPresent()
+                    && f.store.find(id).orElseThrow().progress().samplesDone() >= 3 * 1024, "a quarter done and saved");
+        } // the stop leaves the store as a kill does
+        try (JobStore store = new JobStore(run.resolve("jobs.db"))) {
+            assertEquals(JobState.RUNNING, store.find(id).orElseThrow().state());
+            byte[][] states = JobCheckpoint.decode(store.checkpoint(id).orElseThrow(), 3);
+            for (byte[] state : states) {
+                assertTrue(state != null && state.length > 0, "every target saved its state");
+            }
+        }
+        try (JobsFixture g = new JobsFixture(run, 0, 1, 4)) {
+            g.runner.recover();
+            Job resumed = g.await(id);
+            assertEquals(JobState.SUCCEEDED, resumed.state(), resumed.reason());
+            assertEquals(uninterrupted.size(), resumed.results().size());
+            for (int t = 0; t < uninterrupted.size(); t++) {
+                Estimate want = uninterrupted.get(t).estimate();
+                Estimate got = resumed.results().get(t).estimate();
+                assertEquals(want.estimate(), got.estimate());
+                assertEquals(want.stdError(), got.stdError());
+                assertEquals(want.samples(), got.samples());
+            }
+            long rowsRun = g.loader.lastEngine.batches().stream().mapToLong(b -> b.tokens().length).sum();
+            assertTrue(rowsRun < referenceRows * 0.8, "the targets resumed in step, from the same sample, so their"
+                    + " identical rows ran once, and only those after the checkpoint: " + rowsRun + " rows, "
+                    + referenceRows + " uninterrupted");
+            assertTrue(g.store.checkpoint(id).isEmpty(), "a finished job keeps no checkpoint");
         }
     }
 
@@ -243,9 +286,12 @@ class JobRunnerTest {
         }
         try (JobsFixture g = new JobsFixture(dir, 0, 1, 4)) {
             g.runner.recover();
-            Job rerun = g.await(runningId);
-            assertEquals(JobState.SUCCEEDED, rerun.state(), rerun.reason());
-            assertSameEstimate(direct(1, 1 << 16, 1), rerun.results().getFirst().estimate());
+            assertEquals(JobState.QUEUED, g.runner.get(queuedId).state(), "behind the resumed job");
+            assertTrue(List.of(JobState.QUEUED, JobState.RUNNING).contains(g.runner.get(runningId).state()),
+                    "the running job resumes");
+            Job resumed = g.await(runningId);
+            assertEquals(JobState.SUCCEEDED, resumed.state(), resumed.reason());
+            assertSameEstimate(direct(1, 1 << 16, 1), resumed.results().getFirst().estimate());
             Job requeued = g.await(queuedId);
             assertEquals(JobState.SUCCEEDED, requeued.state());
             assertSameEstimate(direct(3, 96, 2), requeued.results().getFirst().estimate());

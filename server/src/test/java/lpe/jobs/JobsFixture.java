@@ -17,8 +17,15 @@ final class JobsFixture implements AutoCloseable {
     final JobRunner runner;
 
     JobsFixture(Path dir, long sleepMillisPerBatch, int maxRunning, int maxQueued) throws Exception {
-        JobsConfig config = new JobsConfig(FakeModels.root(dir.resolve("models"), "m"), dir.resolve("jobs.db"),
-                maxRunning, maxQueued, 1 << 20, new BatcherConfig(256, Duration.ofMillis(2)));
+        this(dir, sleepMillisPerBatch, maxRunning, maxQueued, JobsConfig.CHECKPOINT_EVERY);
+    }
+
+    /** With running jobs saving their estimators' states at least {@code checkpointEvery} apart. */
+    JobsFixture(Path dir, long sleepMillisPerBatch, int maxRunning, int maxQueued, Duration checkpointEvery)
+            throws Exception {
+        JobsConfig config = new JobsConfig(FakeModels.root(dir.resolve("models"), "m"),
+                StoreLocation.sqlite(dir.resolve("jobs.db")), maxRunning, maxQueued, 1 << 20,
+                new BatcherConfig(256, Duration.ofMillis(2)), checkpointEvery);
         meters = new SimpleMeterRegistry();
         loader = new FakeModels(sleepMillisPerBatch);
         models = new ModelRegistry(config, loader, meters);

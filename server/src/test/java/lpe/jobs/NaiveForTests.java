@@ -6,6 +6,7 @@ import lpe.engine.Engine;
 import lpe.engine.EngineRequest;
 import lpe.engine.EngineResult;
 import lpe.engine.Output;
+import lpe.estimate.Checkpoints;
 import lpe.estimate.Estimate;
 import lpe.estimate.IntervalKind;
 import lpe.estimate.EstimationProblem;
@@ -14,7 +15,8 @@ import lpe.estimate.ProgressListener;
 
 /**
  * A trivial estimator standing in for the real ones: plain Monte Carlo in chunks of 32 rows, reporting progress after
- * every chunk. Its rows depend only on the seed, never on the target, like the real naive method.
+ * every chunk. Its rows depend only on the seed, never on the target, like the real naive method. It saves no state:
+ * resumed, it starts again from the beginning.
  */
 public final class NaiveForTests implements Estimator {
     @Override
@@ -23,7 +25,7 @@ public final class NaiveForTests implements Estimator {
     }
 
     @Override
-    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress) {
+    public Estimate run(EstimationProblem problem, Engine engine, ProgressListener progress, Checkpoints checkpoints) {
         long start = System.nanoTime();
         SplittableRandom random = new SplittableRandom(problem.seed());
         double sum = 0;

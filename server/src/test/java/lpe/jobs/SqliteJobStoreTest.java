@@ -159,11 +159,12 @@ class SqliteJobStoreTest extends JobStoreContract {
         try (JobStore store = new JobStore(file)) {
             store.insert(before);
         }
-        // What the store was before: the same table, no history and no index.
+        // What the store was before: the same table, no history, no index, no checkpoint, owner and lease columns.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
             s.execute("DROP TABLE flyway_schema_history");
             s.execute("DROP INDEX jobs_by_state");
-            for (String column : List.of("model", "owner", "lease_until", "cancel_requested")) {
+            for (String column : List.of("checkpoint", "owner", "model", "lease_holder", "lease_until",
+                    "cancel_requested")) {
                 s.execute("ALTER TABLE jobs DROP COLUMN " + column);
             }
         }
