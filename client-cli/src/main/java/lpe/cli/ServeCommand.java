@@ -31,8 +31,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code lpe serve}: the gRPC estimation server. Models are directory names under {@code --model-root}; jobs live in
- * the store {@code --store} (an SQLite file, or a PostgreSQL database), which a restarted server picks up (finished results kept, queued jobs rerun,
- * running ones resumed from their last checkpoint). SIGTERM / Ctrl-C shut it down gracefully.
+ * the store {@code --store} (an SQLite file, or a PostgreSQL database that several replicas share), which a restarted
+ * server picks up (finished results kept, queued jobs run again, running ones resumed from their last checkpoint).
+ * SIGTERM / Ctrl-C shut it down gracefully.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gRPC estimation server.")
 public final class ServeCommand implements Callable<Integer> {

@@ -73,9 +73,11 @@ class KubernetesManifestsTest {
         Map<String, Object> volume = list(r.pod, "volumes").stream()
                 .filter(v -> v.get("name").equals(mount.get("name"))).findFirst().orElseThrow();
         assertEquals(Map.of("claimName", "lpe-models", "readOnly", true), map(volume, "persistentVolumeClaim"));
-        // One replica per store, replaced not rolled, until replicas lease jobs (docs/operations.md).
-        assertEquals(1, map(r.deployment, "spec").get("replicas"));
-        assertEquals("Recreate", map(map(r.deployment, "spec"), "strategy").get("type"));
+        // Replicas lease the shared store's jobs (docs/operations.md), rolled one at a time with no surge pod.
+        assertEquals(2, map(r.deployment, "spec").get("replicas"));
+        Map<String, Object> strategy = map(map(r.deployment, "spec"), "strategy");
+        assertEquals("RollingUpdate", strategy.get("type"));
+        assertEquals(Map.of("maxSurge", 0, "maxUnavailable", 1), map(strategy, "rollingUpdate"));
     }
 
     @ParameterizedTest

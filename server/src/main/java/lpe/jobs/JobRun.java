@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One job while it is queued or running: its state machine (QUEUED → RUNNING → a final state, each change stored and
  * logged), its estimator threads, its progress (published to watchers at most every 200 ms, stored at most once a
- * second) and its watchers. A final state is final: later changes, progress and cancels are ignored or refused.
+ * second) and its watchers. A final state is final: later changes, progress and cancels are ignored or refused. A write
+ * the store refuses because another replica took the job over (this replica's lease had ended) stops the run: it
+ * writes nothing more, and its end is not counted here.
  *
  * <p>Several targets run one estimator each with the job's seed: methods whose rows do not depend on the target
  * (naive sampling, QLD/GLD activations) then ask for identical rows, which the batcher runs once.
@@ -116,7 +118,7 @@ final class JobRun {
         startNanos = System.nanoTime();
         nextRoundNanos = startNanos + checkpointEveryNanos;
         change(job.withState(JobState.RUNNING, "", clock.instant()), "started");
-        return true;
+        return !detached;
     }
 
     /** Runs every target's estimator (one thread each when there are several) and returns their estimates. */
@@ -282,7 +284,13 @@ final class JobRun {
         }
         job = job.withProgress(progressNow(begin));
         try {
-            store.update(job, JobCheckpoint.encode(states));
+            if (!store.update(job, JobCheckpoint.encode(states))) {
+                log.warn("job={} state={} checkpoint not stored: another replica took the job over (this one's lease"
+                        + " had ended); it stops here", id, job.state());
+                detached = true;
+                stopWork();
+                return;
+            }
             lastPersistNanos = begin;
         } catch (StoreUnavailableException e) {
             log.error("job={} state={} checkpoint not stored: {}", id, job.state(), e.getMessage());
@@ -407,12 +415,23 @@ final class JobRun {
                 deviceSeconds());
     }
 
-    /** Writes the snapshot; a store that cannot take it (full disk) is logged, and the job goes on. */
-    private void persist(String what) {
+    /**
+     * Writes the snapshot; a store that cannot take it (full disk) is logged, and the job goes on. False when another
+     * replica holds the job now: the run is then detached and its work stopped.
+     */
+    private boolean persist(String what) {
         try {
-            store.update(job);
+            if (store.update(job)) {
+                return true;
+            }
+            log.warn("job={} state={} {} not stored: another replica took the job over (this one's lease had ended);"
+                    + " it stops here", id, job.state(), what);
+            detached = true;
+            stopWork();
+            return false;
         } catch (StoreUnavailableException e) {
             log.error("job={} state={} {} not stored: {}", id, job.state(), what, e.getMessage());
+            return true;
         }
     }
 
@@ -421,7 +440,9 @@ final class JobRun {
             return;
         }
         job = next;
-        persist("state change");
+        if (!persist("state change")) {
+            return;
+        }
         logState(job, event);
         if (job.state().isFinal()) {
             onFinal.accept(job.state());

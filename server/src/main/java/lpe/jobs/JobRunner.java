@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -34,13 +35,21 @@ import org.slf4j.LoggerFactory;
  * identity's job answer as for an unknown job (so ids do not leak), its lists hold its own jobs only; an admin sees
  * every job. The methods without a caller act as an admin.
  *
- * <p>After a restart ({@link #recover()}), every unfinished job is resumed ({@link #resume(Job)}): queued ones start,
- * running ones continue from their last checkpoint and finish with the estimate an uninterrupted run gives. A graceful
- * stop ({@link #close()}) leaves the store as a kill does, so both restart the same way.
+ * <p>Several replicas may share one store. A replica holds a lease on each job it accepted or took over
+ * ({@link JobStore}), and its heartbeat ({@link #recover()} starts it) renews them every {@link #HEARTBEAT}, stops the
+ * jobs whose lease another replica took over, cancels those a client asked another replica to cancel, and takes over
+ * jobs whose lease ended for the models under its own model root. A job taken over (after a restart, or from a replica
+ * that died) is resumed ({@link #resume(Job)}): a queued one starts, a running one continues from its last checkpoint
+ * and finishes with the estimate an uninterrupted run gives. Gets, lists, watches and cancels work on every replica:
+ * those of a job another replica runs go through the store (a watch polls it every {@link #WATCH_POLL}). A graceful
+ * stop ({@link #close()}) leaves the store as a kill does, so both are taken over the same way.
  */
 @Singleton
 public final class JobRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+    static final Duration HEARTBEAT = JobStore.LEASE.dividedBy(5);
+    static final Duration WATCH_POLL = Duration.ofMillis(250);
+    private static final String CANCELLED_BY_CLIENT = "cancelled by a client";
 
     private final JobStore store;
     private final JobPlanner planner;
@@ -54,6 +63,7 @@ public final class JobRunner implements AutoCloseable {
     private final Map<JobState, Counter> finished = new EnumMap<>(JobState.class);
     private final DistributionSummary deviceSecondsPerJob;
     private final Object submitLock = new Object();
+    private Thread heartbeat;
 
     @Inject
     public JobRunner(JobStore store, JobPlanner planner, ModelRegistry models, JobsConfig config, MeterRegistry meters,
@@ -199,7 +209,10 @@ public final class JobRunner implements AutoCloseable {
                 .toList();
     }
 
-    /** Cancels a queued or running job and returns it in state CANCELLED. */
+    /**
+     * Cancels a queued or running job and returns it in state CANCELLED. A job another replica holds is cancelled by
+     * that replica at its next heartbeat, or here if its lease ends first; this call waits for either.
+     */
     public Job cancel(String id) {
         return cancel(id, Caller.ANONYMOUS);
     }
@@ -210,9 +223,40 @@ public final class JobRunner implements AutoCloseable {
         JobRun run = active.get(id);
         if (run == null) {
             Job job = store.find(id).orElseThrow(() -> unknownJob(id));
+            if (!job.state().isFinal()) {
+                return cancelElsewhere(id);
+            }
             throw new PreconditionException("job " + id + " already finished (" + job.state() + "); nothing to cancel");
         }
         return run.cancel();
+    }
+
+    private Job cancelElsewhere(String id) {
+        store.requestCancel(id);
+        long deadline = System.nanoTime() + JobStore.LEASE.multipliedBy(3).toNanos();
+        while (true) {
+            if (store.cancelUnheld(id, CANCELLED_BY_CLIENT, clock.instant())) {
+                log.info("job={} state=CANCELLED event=ended reason=\"{}\" (no replica held it)", id, CANCELLED_BY_CLIENT);
+            }
+            Job job = store.find(id).orElseThrow(() -> unknownJob(id));
+            if (job.state() == JobState.CANCELLED) {
+                return job;
+            }
+            if (job.state().isFinal()) {
+                throw new PreconditionException("job " + id + " already finished (" + job.state() + "); nothing to cancel");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new StoreUnavailableException("job " + id + ": the replica that runs it has not answered the"
+                        + " cancel in " + JobStore.LEASE.multipliedBy(3).toSeconds() + " s; the request stays in the"
+                        + " store", null);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PreconditionException("job " + id + ": cancel interrupted; the request stays in the store");
+            }
+        }
     }
 
     /**
@@ -228,10 +272,33 @@ public final class JobRunner implements AutoCloseable {
         get(id, caller);
         JobRun run = active.get(id);
         if (run == null) {
-            watcher.accept(store.find(id).orElseThrow(() -> unknownJob(id)));
-            return () -> {};
+            Job job = store.find(id).orElseThrow(() -> unknownJob(id));
+            watcher.accept(job);
+            return job.state().isFinal() ? () -> {} : watchStore(job, watcher);
         }
         return run.watch(watcher);
+    }
+
+    /** A watch of a job another replica runs: its stored snapshots, polled every {@link #WATCH_POLL}. */
+    private AutoCloseable watchStore(Job first, Consumer<Job> watcher) {
+        Thread poll = Thread.ofVirtual().name("watch-" + first.id()).start(() -> {
+            Job last = first;
+            while (!last.state().isFinal()) {
+                try {
+                    Thread.sleep(WATCH_POLL);
+                    Job now = store.find(first.id()).orElse(last);
+                    if (!now.equals(last)) {
+                        last = now;
+                        watcher.accept(now);
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    log.warn("job={} watch: {}", first.id(), e.getMessage());
+                }
+            }
+        });
+        return poll::interrupt;
     }
 
     /** Jobs queued or running now. */
@@ -239,18 +306,89 @@ public final class JobRunner implements AutoCloseable {
         return active.size();
     }
 
-    /** After a restart on the same store: every job queued or running is resumed ({@link #resume(Job)}). */
+    /**
+     * On start: takes over the store's unfinished jobs that no live replica holds (on SQLite, all of them; with
+     * PostgreSQL, those whose lease ended) and starts the heartbeat.
+     */
     public void recover() {
-        for (Job job : store.unfinished()) {
-            resume(job);
+        for (JobStore.TakenOver t : store.takeOver(modelNames(), Integer.MAX_VALUE)) {
+            resume(t);
+        }
+        heartbeat = Thread.ofPlatform().daemon().name("lpe-leases").start(this::beat);
+    }
+
+    /** Runs a job this replica took over: ended CANCELLED if a client asked for that, else {@link #resume(Job)}. */
+    private void resume(JobStore.TakenOver taken) {
+        Job job = taken.job();
+        if (active.containsKey(job.id())) {
+            return; // runs here already: the take-over only renewed its lease
+        }
+        if (taken.cancelRequested()) {
+            end(job.withState(JobState.CANCELLED, CANCELLED_BY_CLIENT, clock.instant()));
+            return;
+        }
+        resume(job);
+    }
+
+    private boolean end(Job ended) {
+        if (store.update(ended)) {
+            finished.get(ended.state()).increment();
+            JobRun.logState(ended, "recover");
+            return true;
+        }
+        return false;
+    }
+
+    /** The heartbeat's loop, until {@link #close()}; a store that fails is logged and tried again at the next beat. */
+    private void beat() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(HEARTBEAT);
+                renewLeases();
+                int room = config.maxQueued() - queued.get();
+                for (JobStore.TakenOver t : store.takeOver(modelNames(), room)) {
+                    resume(t);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.warn("leases: {}", e.getMessage());
+            }
         }
     }
 
+    /** Renews the leases of the jobs here; stops those another replica took over, cancels those asked to be. */
+    private void renewLeases() {
+        List<String> here = List.copyOf(active.keySet());
+        JobStore.Renewal renewal = store.renew(here);
+        for (String id : here) {
+            JobRun run = active.get(id);
+            if (run == null || run.snapshot().state().isFinal()) {
+                continue;
+            }
+            if (!renewal.held().contains(id)) {
+                log.warn("job={} lease lost (another replica took it over); stopped here", id);
+                run.detach();
+                run.stopWork();
+            } else if (renewal.cancelRequested().contains(id)) {
+                try {
+                    run.cancel();
+                } catch (PreconditionException e) {
+                    // ended meanwhile
+                }
+            }
+        }
+    }
+
+    private List<String> modelNames() {
+        return models.list().stream().map(ModelInfo::name).toList();
+    }
+
     /**
-     * Runs an unfinished job of the store here: queued again, it continues from its last checkpoint when it has one
-     * (each target's estimator from its saved state), else from the beginning; either way it finishes with the
-     * estimate an uninterrupted run gives. A job that can no longer be planned (its model gone) fails, saying why.
-     * Returns the job as it is now.
+     * Runs an unfinished job of the store, held by this replica, here: queued again, it continues from its last
+     * checkpoint when it has one (each target's estimator from its saved state), else from the beginning; either way
+     * it finishes with the estimate an uninterrupted run gives. A job that can no longer be planned (its model gone)
+     * fails, saying why; one another replica took over meanwhile is left to it. Returns the job as it is now.
      */
     public Job resume(Job job) {
         JobPlan plan;
@@ -259,9 +397,7 @@ public final class JobRunner implements AutoCloseable {
         } catch (RuntimeException e) {
             Job failed = job.withState(JobState.FAILED, "could not be requeued after a restart: " + e.getMessage(),
                     clock.instant());
-            store.update(failed);
-            JobRun.logState(failed, "recover");
-            return failed;
+            return end(failed) ? failed : store.find(job.id()).orElse(job);
         }
         byte[][] states = null;
         try {
@@ -275,11 +411,18 @@ public final class JobRunner implements AutoCloseable {
             throw e;
         }
         Job queued = job.requeued();
-        if (job.state() != JobState.QUEUED) {
-            store.update(queued);
+        try {
+            if (job.state() != JobState.QUEUED && !store.update(queued)) {
+                models.release(plan.model().name());
+                log.info("job={} was taken over by another replica meanwhile; not resumed here", job.id());
+                return store.find(job.id()).orElse(job);
+            }
+        } catch (RuntimeException e) {
+            models.release(plan.model().name());
+            throw e;
         }
         long from = job.progress().samplesDone();
-        log.info("job={} state={} {} after restart", job.id(), job.state(), states == null ? "requeued"
+        log.info("job={} state={} {} (taken over)", job.id(), job.state(), states == null ? "requeued"
                 : "resumes from its checkpoint (last snapshot: " + from + " of " + job.progress().budget() + " samples)");
         return start(queued, plan, states);
     }
@@ -291,6 +434,14 @@ public final class JobRunner implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (heartbeat != null) {
+            heartbeat.interrupt();
+            try {
+                heartbeat.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         List<JobRun> runs = List.copyOf(active.values());
         runs.forEach(JobRun::detach); // all first: a stopped job frees its run slot, which a queued one could take
         runs.forEach(JobRun::stopWork);

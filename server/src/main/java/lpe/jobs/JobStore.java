@@ -3,8 +3,13 @@ package lpe.jobs;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.reflect.TypeToken;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -14,9 +19,15 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationState;
@@ -40,15 +51,30 @@ import org.slf4j.LoggerFactory;
  * changes nothing; a lost PostgreSQL connection is reopened with backoff (from 100 ms, doubling to 5 s) for up to
  * {@link #RECONNECT_FOR} before the call fails. A row that cannot be read back is left as it is, skipped (and logged
  * with its job id) by list and restart scans, and reported as {@link UnreadableJobException} when asked for by id.
+ *
+ * <p>Leases: each store object is one replica ({@link #replica()}). A job it inserts or takes over is held by it until
+ * its lease ends ({@link #LEASE} after the last renewal, by the database's clock, so replicas' clocks may differ), and
+ * only the holder can write the job ({@link #update} of a job held by another replica changes nothing and returns
+ * false). A replica may take over a queued or running job whose lease ended; PostgreSQL picks them with
+ * {@code FOR UPDATE SKIP LOCKED}, so replicas taking over at once never pick the same job. An SQLite store serves one
+ * replica: it holds an exclusive lock on {@code FILE.lock} while open (a second server on the file is refused; the
+ * kernel drops the lock when the process dies), so there a job held by another replica is one of a server that stopped,
+ * and is taken over at once.
  */
 public final class JobStore implements AutoCloseable {
     static final Duration RECONNECT_FOR = Duration.ofSeconds(30);
+    /** How long a lease lasts unless renewed; a replica renews its leases every fifth of this. */
+    public static final Duration LEASE = Duration.ofSeconds(10);
     private static final Logger log = LoggerFactory.getLogger(JobStore.class);
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
     private static final java.lang.reflect.Type RESULTS = new TypeToken<List<TargetEstimate>>() {}.getType();
 
     private final StoreLocation location;
+    private final String replica = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private final String now;
+    private final String claimable;
     private Connection db;
+    private FileChannel lockFile;
 
     public JobStore(Path file) {
         this(StoreLocation.sqlite(file));
@@ -56,7 +82,12 @@ public final class JobStore implements AutoCloseable {
 
     public JobStore(StoreLocation location) {
         this.location = location;
-        if (location.kind() == StoreLocation.Kind.SQLITE) {
+        boolean sqlite = location.kind() == StoreLocation.Kind.SQLITE;
+        now = sqlite ? "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+                : "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+        claimable = sqlite ? "(lease_holder IS NULL OR lease_holder <> ?)"
+                : "(lease_until IS NULL OR lease_until < " + now + ")";
+        if (sqlite) {
             checkFile(location.file());
         }
         try {
@@ -66,8 +97,11 @@ public final class JobStore implements AutoCloseable {
             }
             migrate();
             probeWrite();
+            if (sqlite) {
+                lockFile();
+            }
         } catch (SQLException | RuntimeException e) {
-            closeQuietly();
+            close();
             if (e instanceof StoreUnavailableException s) {
                 throw s;
             }
@@ -80,11 +114,18 @@ public final class JobStore implements AutoCloseable {
         return location;
     }
 
+    /** This replica's name in the store's leases (random, one per store object). */
+    public String replica() {
+        return replica;
+    }
+
+    /** Stores a new job, held by this replica. */
     public synchronized void insert(Job job) {
         call("cannot store job " + job.id(), c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     INSERT INTO jobs (id, request_id, spec, state, reason, progress, results, created_at, started_at,
-                                      ended_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                                      ended_at, owner, model, lease_holder, lease_until)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, """ + now + " + ?)")) {
                 s.setString(1, job.id());
                 s.setString(2, job.requestId().isEmpty() ? null : job.requestId());
                 s.setString(3, GSON.toJson(job.spec()));
@@ -93,38 +134,158 @@ public final class JobStore implements AutoCloseable {
                 setTime(s, 9, job.startedAt());
                 setTime(s, 10, job.endedAt());
                 s.setString(11, job.owner());
+                s.setString(12, job.spec().model());
+                s.setString(13, replica);
+                s.setLong(14, LEASE.toMillis());
                 return s.executeUpdate();
             }
         });
     }
 
-    /** Writes the job's state, progress and results; a final state drops its checkpoint. */
-    public synchronized void update(Job job) {
-        call("cannot update job " + job.id(), c -> {
+    /**
+     * Writes the job's state, progress and results if this replica holds it (a final state drops its checkpoint);
+     * false (nothing written) if not.
+     */
+    public synchronized boolean update(Job job) {
+        return call("cannot update job " + job.id(), c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     UPDATE jobs SET state = ?, reason = ?, progress = ?, results = ?, started_at = ?, ended_at = ?"""
-                    + (job.state().isFinal() ? ", checkpoint = NULL" : "") + " WHERE id = ?")) {
+                    + (job.state().isFinal() ? ", checkpoint = NULL" : "") + " WHERE id = ? AND lease_holder = ?")) {
                 bindMutable(s, 1, job);
                 setTime(s, 5, job.startedAt());
                 setTime(s, 6, job.endedAt());
                 s.setString(7, job.id());
-                return s.executeUpdate();
+                s.setString(8, replica);
+                return s.executeUpdate() == 1;
             }
         });
     }
 
-    /** Writes the job as {@link #update} does and its checkpoint with it, in one statement. */
-    public synchronized void update(Job job, byte[] checkpoint) {
-        call("cannot update job " + job.id(), c -> {
+    /** What a renewal found of the jobs this replica runs: those it still holds, and those a client asked to cancel. */
+    public record Renewal(Set<String> held, Set<String> cancelRequested) {}
+
+    /**
+     * Extends this replica's leases of these jobs (those it runs) and says which it still holds: a job missing from
+     * {@code held} was taken over by another replica (this one's lease had ended) or has ended.
+     */
+    public synchronized Renewal renew(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return new Renewal(Set.of(), Set.of());
+        }
+        String sql = "UPDATE jobs SET lease_until = " + now + " + ? WHERE lease_holder = ?"
+                + " AND state IN ('QUEUED', 'RUNNING')"
+                + " AND id IN (" + String.join(", ", Collections.nCopies(ids.size(), "?"))
+                + ") RETURNING id, cancel_requested";
+        return call("cannot renew leases", c -> {
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                s.setLong(1, LEASE.toMillis());
+                s.setString(2, replica);
+                int i = 3;
+                for (String id : ids) {
+                    s.setString(i++, id);
+                }
+                Set<String> held = new HashSet<>();
+                Set<String> cancel = new HashSet<>();
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        held.add(r.getString(1));
+                        if (r.getBoolean(2)) {
+                            cancel.add(r.getString(1));
+                        }
+                    }
+                }
+                return new Renewal(held, cancel);
+            }
+        });
+    }
+
+    /** A job this replica took over, and whether a client asked to cancel it. */
+    public record TakenOver(Job job, boolean cancelRequested) {}
+
+    /**
+     * Takes over, oldest first, up to {@code limit} queued or running jobs of these models whose lease ended (on SQLite:
+     * that another replica held, or none), and returns them held by this replica. Unreadable rows are skipped (logged).
+     */
+    public synchronized List<TakenOver> takeOver(Collection<String> models, int limit) {
+        if (models.isEmpty() || limit <= 0) {
+            return List.of();
+        }
+        String sql = "UPDATE jobs SET lease_holder = ?, lease_until = " + now + " + ? WHERE id IN (SELECT id FROM jobs"
+                + " WHERE state IN ('QUEUED', 'RUNNING') AND " + claimable + " AND model IN ("
+                + String.join(", ", Collections.nCopies(models.size(), "?")) + ") ORDER BY seq LIMIT ?"
+                + (location.kind() == StoreLocation.Kind.POSTGRESQL ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING *";
+        return call("cannot take over jobs", c -> {
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                s.setString(1, replica);
+                s.setLong(2, LEASE.toMillis());
+                int i = bindClaimable(s, 3);
+                for (String model : models) {
+                    s.setString(i++, model);
+                }
+                s.setInt(i, limit);
+                List<Map.Entry<Long, TakenOver>> taken = new ArrayList<>(); // RETURNING has no order: by seq
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        String id = r.getString("id");
+                        try {
+                            taken.add(Map.entry(r.getLong("seq"),
+                                    new TakenOver(read(r, id), r.getBoolean("cancel_requested"))));
+                        } catch (RuntimeException e) {
+                            log.warn("job {} in the job store {} cannot be read ({}); not taken over", id, location,
+                                    oneLine(e.getClass().getSimpleName() + ": " + e.getMessage()));
+                        }
+                    }
+                }
+                taken.sort(Map.Entry.comparingByKey());
+                return taken.stream().map(Map.Entry::getValue).toList();
+            }
+        });
+    }
+
+    /** Asks the replica that holds this queued or running job to cancel it (it reads the request when it renews). */
+    public synchronized boolean requestCancel(String id) {
+        return call("cannot cancel job " + id, c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE jobs SET cancel_requested = TRUE WHERE id = ? AND state IN ('QUEUED', 'RUNNING')")) {
+                s.setString(1, id);
+                return s.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /**
+     * Cancels a queued or running job that no live replica holds (its lease ended); false if one holds it or it has
+     * ended.
+     */
+    public synchronized boolean cancelUnheld(String id, String reason, Instant at) {
+        return call("cannot cancel job " + id, c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE jobs SET state = 'CANCELLED', reason = ?, ended_at = ?"
+                    + " WHERE id = ? AND state IN ('QUEUED', 'RUNNING') AND " + claimable)) {
+                s.setString(1, reason);
+                s.setLong(2, at.toEpochMilli());
+                s.setString(3, id);
+                bindClaimable(s, 4);
+                return s.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /**
+     * Writes the job as {@link #update} does and its checkpoint with it, in one statement, if this replica holds it;
+     * false (nothing written) if not.
+     */
+    public synchronized boolean update(Job job, byte[] checkpoint) {
+        return call("cannot update job " + job.id(), c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     UPDATE jobs SET state = ?, reason = ?, progress = ?, results = ?, started_at = ?, ended_at = ?,
-                                    checkpoint = ? WHERE id = ?""")) {
+                                    checkpoint = ? WHERE id = ? AND lease_holder = ?""")) {
                 bindMutable(s, 1, job);
                 setTime(s, 5, job.startedAt());
                 setTime(s, 6, job.endedAt());
                 s.setBytes(7, checkpoint);
                 s.setString(8, job.id());
-                return s.executeUpdate();
+                s.setString(9, replica);
+                return s.executeUpdate() == 1;
             }
         });
     }
@@ -199,6 +360,43 @@ public final class JobStore implements AutoCloseable {
     @Override
     public synchronized void close() {
         closeQuietly();
+        if (lockFile != null) {
+            try {
+                lockFile.close();
+            } catch (IOException e) {
+                log.warn("job store {}: cannot release its lock file: {}", location, oneLine(e.getMessage()));
+            }
+            lockFile = null;
+        }
+    }
+
+    /** Binds the parameter of {@link #claimable} (SQLite's: this replica) from {@code i}; the next index. */
+    private int bindClaimable(PreparedStatement s, int i) throws SQLException {
+        if (location.kind() == StoreLocation.Kind.SQLITE) {
+            s.setString(i++, replica);
+        }
+        return i;
+    }
+
+    /** An SQLite store serves one server: its lock file is held while the store is open. */
+    private void lockFile() {
+        Path file = Path.of(location.file() + ".lock");
+        try {
+            lockFile = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = lockFile.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new StoreUnavailableException("job store " + location + " is in use by another lpe server (it"
+                        + " holds " + file + "); an SQLite store serves one server: stop that one, or use a"
+                        + " postgresql:// store for several replicas", null);
+            }
+        } catch (IOException e) {
+            throw unavailable("cannot be locked (" + file + ")", e);
+        }
     }
 
     private void checkFile(Path file) {

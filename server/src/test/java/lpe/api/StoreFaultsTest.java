@@ -18,7 +18,6 @@ import java.sql.Statement;
 import java.util.List;
 import lpe.jobs.FullDisk;
 import lpe.jobs.JobState;
-import lpe.jobs.JobStore;
 import lpe.jobs.PostgresCluster;
 import lpe.jobs.Reference;
 import lpe.jobs.StoreLocation;
@@ -80,17 +79,24 @@ class StoreFaultsTest {
         StoreLocation full = FullDisk.limitedTo(file, 6);
         try (TestServer s = new TestServer(dir, full, config(), 0, 4, 4, false)) {
             int stored = 0;
-            try (JobStore other = new JobStore(full)) {
-                // Large fillers until one does not fit, then small ones: the disk is full for any new job.
+            // Beside the server's store (which a second JobStore may not open): large fillers until one does not fit,
+            // then small ones, so the disk is full for any new job.
+            com.google.gson.Gson gson = new com.google.gson.Gson();
+            String spec = gson.toJson(new lpe.jobs.JobSpec("m", "uniform3", null, List.of("t1"), "argmax", "naive", 64,
+                    null, 1L));
+            try (Connection c = DriverManager.getConnection(full.jdbcUrl(), full.properties())) {
                 for (int reason : new int[] {1500, 0}) {
                     while (true) {
-                        var filler = new lpe.jobs.Job("filler" + stored, "", new lpe.jobs.JobSpec("m", "uniform3", null,
-                                List.of("t1"), "argmax", "naive", 64, null, 1L), JobState.FAILED, "x".repeat(reason),
-                                lpe.jobs.Progress.none(64), List.of(), java.time.Instant.EPOCH, null, null);
-                        try {
-                            other.insert(filler);
+                        try (java.sql.PreparedStatement insert = c.prepareStatement("INSERT INTO jobs (id, spec, state,"
+                                + " reason, progress, results, created_at) VALUES (?, ?, 'FAILED', ?, ?, '[]', 0)")) {
+                            insert.setString(1, "filler" + stored);
+                            insert.setString(2, spec);
+                            insert.setString(3, "x".repeat(reason));
+                            insert.setString(4, gson.toJson(lpe.jobs.Progress.none(64)));
+                            insert.executeUpdate();
                             stored++;
-                        } catch (StoreUnavailableException disk) {
+                        } catch (java.sql.SQLException disk) {
+                            assertTrue(disk.getMessage().contains("full"), disk.getMessage());
                             break;
                         }
                     }

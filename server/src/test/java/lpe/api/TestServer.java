@@ -40,8 +40,14 @@ final class TestServer implements AutoCloseable {
     /** With a store of its own (PostgreSQL, a full disk). */
     TestServer(Path dir, StoreLocation store, ServerConfig config, long sleepMillisPerBatch, int maxRunning,
             int maxQueued, boolean loopback) throws Exception {
+        this(dir, store, List.of("m", "other"), config, sleepMillisPerBatch, maxRunning, maxQueued, loopback);
+    }
+
+    /** With a store of its own and these models under its model root (replicas with different roots). */
+    TestServer(Path dir, StoreLocation store, List<String> models, ServerConfig config, long sleepMillisPerBatch,
+            int maxRunning, int maxQueued, boolean loopback) throws Exception {
         loader = new FakeModels(sleepMillisPerBatch);
-        JobsConfig jobs = new JobsConfig(FakeModels.root(dir.resolve("models"), "m", "other"), store,
+        JobsConfig jobs = new JobsConfig(FakeModels.root(dir.resolve("models"), models.toArray(String[]::new)), store,
                 maxRunning, maxQueued, 1 << 22, new BatcherConfig(256, Duration.ofMillis(2)));
         server = Guice.createInjector(new ServerModule(config, jobs), new FakeRuntimeModule(loader))
                 .getInstance(LpeServer.class);

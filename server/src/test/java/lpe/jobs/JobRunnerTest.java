@@ -217,7 +217,7 @@ class JobRunnerTest {
         try (JobsFixture g = new JobsFixture(dir, 0, 1, 4)) {
             g.runner.recover();
             Job resumed = g.await("running"); // no checkpoint: it runs again from the beginning
-            assertEquals(JobState.SUCCEEDED, resumed.state());
+            assertEquals(JobState.SUCCEEDED, resumed.state(), resumed.reason());
             assertSameEstimate(direct(1, 1000, 1), resumed.results().getFirst().estimate());
             Job requeued = g.await("queued");
             assertEquals(JobState.SUCCEEDED, requeued.state());
@@ -275,7 +275,7 @@ class JobRunnerTest {
         String runningId;
         String queuedId;
         try (JobsFixture f = new JobsFixture(dir, 20, 1, 4)) {
-            runningId = f.runner.submit(JobsFixture.spec(List.of("t1"), 1 << 20, 1), "").id();
+            runningId = f.runner.submit(JobsFixture.spec(List.of("t1"), 1 << 16, 1), "").id();
             Waits.until(() -> f.runner.get(runningId).state() == JobState.RUNNING, "the first job to run");
             queuedId = f.runner.submit(JobsFixture.spec(List.of("t3"), 96, 2), "req-q").id();
             assertEquals(JobState.QUEUED, f.runner.get(queuedId).state());
@@ -289,7 +289,9 @@ class JobRunnerTest {
             assertEquals(JobState.QUEUED, g.runner.get(queuedId).state(), "behind the resumed job");
             assertTrue(List.of(JobState.QUEUED, JobState.RUNNING).contains(g.runner.get(runningId).state()),
                     "the running job resumes");
-            g.runner.cancel(runningId);
+            Job resumed = g.await(runningId);
+            assertEquals(JobState.SUCCEEDED, resumed.state(), resumed.reason());
+            assertSameEstimate(direct(1, 1 << 16, 1), resumed.results().getFirst().estimate());
             Job requeued = g.await(queuedId);
             assertEquals(JobState.SUCCEEDED, requeued.state());
             assertSameEstimate(direct(3, 96, 2), requeued.results().getFirst().estimate());

@@ -2,6 +2,7 @@ package lpe.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import lpe.estimate.Estimate;
 import org.junit.jupiter.api.Test;
 
@@ -110,13 +112,13 @@ abstract class JobStoreContract {
             store.insert(job("a", "", JobState.QUEUED));
         }
         try (Connection c = raw(location); Statement s = c.createStatement()) {
-            assertEquals("3", latestVersion(s));
+            assertEquals("4", latestVersion(s));
             s.executeUpdate("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
                     + " checksum, installed_by, execution_time, success) VALUES (99, '99', 'from a newer lpe', 'SQL',"
                     + " 'V99__from_a_newer_lpe.sql', 0, 'test', 0, TRUE)");
         }
         StoreUnavailableException e = assertThrows(StoreUnavailableException.class, () -> new JobStore(location));
-        assertEquals("job store " + location + " has schema version 99, newer than this server's 3: run the lpe"
+        assertEquals("job store " + location + " has schema version 99, newer than this server's 4: run the lpe"
                 + " version that wrote it, or another --store", e.getMessage());
         try (Connection c = raw(location); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT COUNT(*) FROM jobs")) {
@@ -127,7 +129,37 @@ abstract class JobStoreContract {
     }
 
     @Test
-    void aStoreOfSchemaVersion2GetsTheCheckpointAndOwnerColumnsAndKeepsItsJobs() throws Exception {
+    void aJobIsHeldByItsWriterUntilAnotherReplicaTakesItOverAndACancelRequestReachesTheHolder() throws Exception {
+        StoreLocation location = newStore();
+        try (JobStore store = new JobStore(location)) {
+            Job queued = job("q", "", JobState.QUEUED);
+            store.insert(queued);
+            store.insert(job("r", "", JobState.RUNNING));
+            store.insert(job("done", "", JobState.SUCCEEDED));
+            assertEquals(new JobStore.Renewal(Set.of("q", "r"), Set.of()), store.renew(List.of("q", "r", "done")));
+            assertEquals(List.of(), store.takeOver(List.of("m"), 10), "its own live jobs are not taken over");
+            assertTrue(store.requestCancel("r"));
+            assertFalse(store.requestCancel("done"), "a finished job has nothing to cancel");
+            assertEquals(new JobStore.Renewal(Set.of("q", "r"), Set.of("r")), store.renew(List.of("q", "r")));
+
+            try (Connection c = raw(location); Statement s = c.createStatement()) { // a replica that died held them
+                s.executeUpdate("UPDATE jobs SET lease_holder = 'gone', lease_until = 0");
+            }
+            assertEquals(new JobStore.Renewal(Set.of(), Set.of()), store.renew(List.of("q", "r")));
+            assertFalse(store.update(queued.withState(JobState.RUNNING, "", T)), "only the holder writes a job");
+            assertFalse(store.update(queued.withState(JobState.RUNNING, "", T), new byte[] {1}),
+                    "or its checkpoint");
+            assertTrue(store.checkpoint("q").isEmpty());
+            assertEquals(List.of(), store.takeOver(List.of("other"), 10), "only jobs of the given models");
+            assertEquals(List.of(new JobStore.TakenOver(queued, false)), store.takeOver(List.of("m"), 1),
+                    "oldest first, up to the limit");
+            assertEquals(List.of("r"), store.takeOver(List.of("m"), 10).stream().map(t -> t.job().id()).toList());
+            assertTrue(store.update(queued.withState(JobState.RUNNING, "", T)));
+        }
+    }
+
+    @Test
+    void aStoreOfSchemaVersion2GetsTheCheckpointOwnerAndLeaseColumnsAndKeepsItsJobs() throws Exception {
         StoreLocation location = newStore();
         Job running = job("a", "req-a", JobState.RUNNING).withProgress(new Progress(32, 64, 1, List.of(), 0));
         try (JobStore store = new JobStore(location)) {
@@ -136,18 +168,23 @@ abstract class JobStoreContract {
         try (Connection c = raw(location); Statement s = c.createStatement()) { // back to what version 2 made
             s.executeUpdate("ALTER TABLE jobs DROP COLUMN checkpoint");
             s.executeUpdate("ALTER TABLE jobs DROP COLUMN owner");
-            s.executeUpdate("DELETE FROM flyway_schema_history WHERE version = '3'");
+            for (String column : List.of("model", "lease_holder", "lease_until", "cancel_requested")) {
+                s.executeUpdate("ALTER TABLE jobs DROP COLUMN " + column);
+            }
+            s.executeUpdate("DELETE FROM flyway_schema_history WHERE version IN ('3', '4')");
             assertEquals("2", latestVersion(s));
         }
         try (JobStore store = new JobStore(location)) {
             assertEquals(running, store.find("a").orElseThrow());
             assertEquals("", store.find("a").orElseThrow().owner(), "an older store's jobs have no owner");
             assertTrue(store.checkpoint("a").isEmpty());
-            store.update(running, new byte[] {1, 2, 3});
+            assertEquals(List.of(new JobStore.TakenOver(running, false)), store.takeOver(List.of("m"), 10),
+                    "an older store's unfinished jobs are held by no replica");
+            assertTrue(store.update(running, new byte[] {1, 2, 3}));
             assertArrayEquals(new byte[] {1, 2, 3}, store.checkpoint("a").orElseThrow());
         }
         try (Connection c = raw(location); Statement s = c.createStatement()) {
-            assertEquals("3", latestVersion(s));
+            assertEquals("4", latestVersion(s));
         }
     }
 

@@ -75,13 +75,13 @@ public final class PostgresCluster implements BeforeAllCallback, AfterAllCallbac
     }
 
     /** Starts the cluster (again) and waits until it accepts connections. */
-    void start() throws Exception {
+    public void start() throws Exception {
         run(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-l", dir.resolve("log").toString(),
                 "-w", "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1" + (durable ? "" : " -c fsync=off"), "start");
     }
 
     /** Stops it at once, as a crash would (open connections are cut). */
-    void stop() throws Exception {
+    public void stop() throws Exception {
         run(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "stop");
     }
 

@@ -159,18 +159,20 @@ class SqliteJobStoreTest extends JobStoreContract {
         try (JobStore store = new JobStore(file)) {
             store.insert(before);
         }
-        // What the store was before: the same table, no history, no index, no checkpoint and owner columns.
+        // What the store was before: the same table, no history, no index, no checkpoint, owner and lease columns.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
             s.execute("DROP TABLE flyway_schema_history");
             s.execute("DROP INDEX jobs_by_state");
-            s.execute("ALTER TABLE jobs DROP COLUMN checkpoint");
-            s.execute("ALTER TABLE jobs DROP COLUMN owner");
+            for (String column : List.of("checkpoint", "owner", "model", "lease_holder", "lease_until",
+                    "cancel_requested")) {
+                s.execute("ALTER TABLE jobs DROP COLUMN " + column);
+            }
         }
         try (JobStore store = new JobStore(file)) {
             assertEquals(before, store.find("old").orElseThrow());
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
-            assertEquals("3", latestVersion(s));
+            assertEquals("4", latestVersion(s));
             try (ResultSet r = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'index'"
                     + " AND name = 'jobs_by_state'")) {
                 assertTrue(r.next());
